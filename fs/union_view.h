@@ -1,0 +1,115 @@
+// UnionView: the merged tree of an ordered stack of layers, as extracting
+// each layer in order with `unzip -o` would leave it (README "Semantics").
+//
+// The union is resolved lazily: a directory's merged listing (and with it
+// the winner of every name in it) is computed the first time anyone looks
+// inside it, then kept for the life of the view. Nothing is resolved for
+// the whole tree at mount time.
+//
+// Ownership and threads: the view owns every UnionNode; nodes never move
+// or die before the view does, so their addresses can serve as FUSE node
+// ids. A node's fields are constant after construction; its listing is
+// built exactly once under a std::once_flag, after which it is read
+// without locks. All methods are safe to call from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fs/layer.h"
+#include "fs/status.h"
+
+namespace layerfs {
+
+// Where one node comes from: a layer's position in the stack and the node
+// inside that layer's index.
+struct LayerRef {
+  uint32_t layer = 0;
+  NodeId node = kNoNode;
+};
+
+class UnionNode {
+ public:
+  uint64_t ino() const { return ino_; }
+  NodeType type() const { return type_; }
+  bool is_directory() const { return type_ == NodeType::kDirectory; }
+  uint16_t mode() const { return mode_; }
+  uint64_t size() const { return size_; }
+  int64_t mtime() const { return mtime_; }
+  std::string_view name() const { return name_; }
+  const UnionNode* parent() const { return parent_; }
+  // The layer that provides this node (for directories: its attributes).
+  LayerRef source() const { return source_; }
+
+ private:
+  friend class UnionView;
+
+  // Constant after the parent's listing is built.
+  const UnionNode* parent_ = nullptr;
+  std::string_view name_;  // points into a layer index's name pool
+  uint64_t ino_ = 0;
+  uint64_t size_ = 0;
+  int64_t mtime_ = 0;
+  LayerRef source_;
+  uint16_t mode_ = 0;
+  NodeType type_ = NodeType::kFile;
+  // Directories: the layers merged here, top (last applied) first.
+  std::vector<LayerRef> merged_;
+
+  // The merged listing, built once (listing_once_), then read-only.
+  mutable std::once_flag listing_once_;
+  mutable std::unique_ptr<UnionNode[]> children_;  // sorted by name
+  mutable uint32_t child_count_ = 0;
+  mutable uint32_t subdir_count_ = 0;
+};
+
+class UnionView {
+ public:
+  // Layers in the order of a function's Layers array: the last one wins.
+  explicit UnionView(std::vector<std::shared_ptr<const Layer>> layers);
+
+  // Opens every path as a layer; fails on the first that cannot be opened.
+  static Result<std::unique_ptr<UnionView>> Open(const std::vector<std::string>& paths);
+
+  const UnionNode& root() const { return root_; }
+  // The child named `name`, or nullptr when there is none (or `dir` is not
+  // a directory).
+  const UnionNode* Lookup(const UnionNode& dir, std::string_view name) const;
+  // The merged listing of a directory, sorted by name.
+  std::span<const UnionNode> Children(const UnionNode& dir) const;
+  // 2 + subdirectories for directories, 1 otherwise.
+  uint32_t LinkCount(const UnionNode& node) const;
+  // The stored target of a symlink, byte for byte.
+  Result<std::string> ReadLink(const UnionNode& node) const;
+  // "a/b/c" relative to the root, for messages.
+  std::string PathOf(const UnionNode& node) const;
+
+  const Layer& layer(uint32_t position) const { return *layers_[position]; }
+  size_t layer_count() const { return layers_.size(); }
+  const Layer& SourceLayer(const UnionNode& node) const { return layer(node.source_.layer); }
+  // The central-directory record of a file or symlink node.
+  uint32_t RecordOf(const UnionNode& node) const;
+
+  // For statfs: what `unzip -o` of the stack would hold.
+  uint64_t total_file_bytes() const { return total_file_bytes_; }
+  uint64_t file_count() const { return file_count_; }
+
+ private:
+  void BuildListing(const UnionNode& dir) const;
+  void InitNode(UnionNode& node, const UnionNode* parent, LayerRef top,
+                std::vector<LayerRef> merged) const;
+
+  const std::vector<std::shared_ptr<const Layer>> layers_;
+  UnionNode root_;
+  mutable std::atomic<uint64_t> next_ino_{2};  // 1 is the root
+  uint64_t total_file_bytes_ = 0;
+  uint64_t file_count_ = 0;
+};
+
+}  // namespace layerfs

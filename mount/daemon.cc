@@ -1,0 +1,237 @@
+#include "mount/daemon.h"
+
+#include <fcntl.h>
+#include <fuse_lowlevel.h>
+#include <spdlog/spdlog.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "fs/union_view.h"
+#include "mount/fuse_ops.h"
+#include "mount/logging.h"
+#include "mount/mount_state.h"
+#include "mount/readiness.h"
+
+namespace layerfs {
+
+namespace {
+
+struct SessionDestroy {
+  void operator()(fuse_session* se) const { fuse_session_destroy(se); }
+};
+struct LoopConfigDestroy {
+  void operator()(fuse_loop_config* c) const { fuse_loop_cfg_destroy(c); }
+};
+
+// fuse_args with its storage; freed with fuse_opt_free_args.
+class FuseArgs {
+ public:
+  explicit FuseArgs(const std::vector<std::string>& argv) {
+    for (const std::string& a : argv) fuse_opt_add_arg(&args_, a.c_str());
+  }
+  ~FuseArgs() { fuse_opt_free_args(&args_); }
+  FuseArgs(const FuseArgs&) = delete;
+  FuseArgs& operator=(const FuseArgs&) = delete;
+  fuse_args* get() { return &args_; }
+
+ private:
+  fuse_args args_ = FUSE_ARGS_INIT(0, nullptr);
+};
+
+// Detaches a mount whose daemon died ("Transport endpoint is not
+// connected"). Root can do it directly; others go through fusermount3.
+bool DetachStaleMount(const std::string& mountpoint) {
+  if (::geteuid() == 0) return ::umount2(mountpoint.c_str(), MNT_DETACH) == 0;
+  std::string cmd = "fusermount3 -uz '" + mountpoint + "' 2>/dev/null";
+  return std::system(cmd.c_str()) == 0;
+}
+
+Status CheckMountpoint(const std::string& mountpoint) {
+  struct stat st;
+  if (::stat(mountpoint.c_str(), &st) != 0 && errno == ENOTCONN) {
+    spdlog::warn("mountpoint {}: stale mount of a dead daemon, detaching it", mountpoint);
+    if (!DetachStaleMount(mountpoint)) {
+      return Status::IoError("mountpoint " + mountpoint + ": cannot detach stale mount");
+    }
+  }
+  if (::stat(mountpoint.c_str(), &st) != 0) {
+    return Status::NotFound("mountpoint " + mountpoint + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return Status::NotADirectory("mountpoint " + mountpoint + ": not a directory");
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> FuseArgv(const MountOptions& options) {
+  std::string opts = "ro,nosuid,nodev,fsname=layerfs,subtype=layerfs,default_permissions";
+  if (::geteuid() == 0) opts += ",allow_other";
+  for (const std::string& o : options.fuse_options) opts += "," + o;
+  std::vector<std::string> argv = {"layerfs", "-o", opts};
+  if (options.fuse_debug) argv.push_back("-d");
+  return argv;
+}
+
+void LogIndexWarnings(const UnionView& view) {
+  for (size_t i = 0; i < view.layer_count(); ++i) {
+    const Layer& layer = view.layer(uint32_t(i));
+    for (const IndexWarning& w : layer.index().warnings()) {
+      spdlog::warn("{}: entry {}: {}", layer.path(), w.entry, w.reason);
+    }
+  }
+}
+
+// Forks: the parent waits for the child's verdict on the pipe and exits
+// with it; the child returns the write end and goes on. Returns -1 in the
+// parent after it has its answer (exit code in *parent_exit).
+int Daemonize(UniqueFd& child_pipe, int* parent_exit) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return -2;
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return -2;
+  if (pid > 0) {
+    write_end.Reset();
+    std::string message;
+    char buf[512];
+    for (ssize_t n; (n = ::read(read_end.get(), buf, sizeof buf)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      message.append(buf, size_t(n));
+    }
+    if (message == "ready\n") {
+      *parent_exit = 0;
+    } else {
+      std::fprintf(stderr, "layerfs: %s", message.empty() ? "daemon exited before the mount was ready\n"
+                                                        : message.c_str());
+      *parent_exit = 1;
+    }
+    return -1;
+  }
+  ::setsid();
+  child_pipe = std::move(write_end);
+  return 0;
+}
+
+void RedirectStdio() {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null.valid()) return;
+  ::dup2(null.get(), STDIN_FILENO);
+  ::dup2(null.get(), STDOUT_FILENO);
+  ::dup2(null.get(), STDERR_FILENO);
+}
+
+// Serves until unmounted or signalled. The readiness thread stats the
+// mountpoint: that blocks until the kernel's INIT and a GETATTR have been
+// answered by this very loop, so "ready" means serving.
+int Serve(const MountOptions& options, MountState& state, Readiness& readiness) {
+  FuseArgs args(FuseArgv(options));
+  std::unique_ptr<fuse_session, SessionDestroy> se(fuse_session_new(
+      args.get(), &LayerfsOperations(), sizeof(fuse_lowlevel_ops), &state));
+  if (!se) {
+    readiness.Failed("invalid mount options: " + [&] {
+      std::string all;
+      for (const auto& o : options.fuse_options) all += (all.empty() ? "" : ",") + o;
+      return all;
+    }());
+    return 1;
+  }
+  if (fuse_set_signal_handlers(se.get()) != 0) {
+    readiness.Failed("cannot install signal handlers");
+    return 1;
+  }
+  if (fuse_session_mount(se.get(), options.mountpoint.c_str()) != 0) {
+    fuse_remove_signal_handlers(se.get());
+    readiness.Failed("mountpoint " + options.mountpoint + ": mount failed (see log)");
+    return 1;
+  }
+  spdlog::info("mounted {} layers on {}", options.layers.size(), options.mountpoint);
+  std::thread ready_thread([&] {
+    struct stat st;
+    if (::stat(options.mountpoint.c_str(), &st) == 0) {
+      readiness.Ready();
+      if (!options.foreground) RedirectStdio();
+    } else {
+      readiness.Failed("mountpoint " + options.mountpoint + ": mount does not answer");
+    }
+  });
+  std::unique_ptr<fuse_loop_config, LoopConfigDestroy> config(fuse_loop_cfg_create());
+  fuse_loop_cfg_set_max_threads(config.get(), 16);
+  fuse_loop_cfg_set_clone_fd(config.get(), 1);
+  int rc = fuse_session_loop_mt(se.get(), config.get());
+  readiness.Stopping();
+  fuse_session_unmount(se.get());
+  ready_thread.join();
+  fuse_remove_signal_handlers(se.get());
+  spdlog::info("unmounted {}", options.mountpoint);
+  // A signal ends the loop with the signal number (>= 0): a clean stop.
+  return rc >= 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int RunMount(const MountOptions& options) {
+  if (Status s = CheckMountpoint(options.mountpoint); !s.ok()) {
+    std::fprintf(stderr, "layerfs: %s\n", s.message().c_str());
+    return 1;
+  }
+  Result<std::unique_ptr<UnionView>> view = UnionView::Open(options.layers);
+  if (!view.ok()) {
+    std::fprintf(stderr, "layerfs: %s\n", view.status().message().c_str());
+    return 1;
+  }
+  LogIndexWarnings(**view);
+
+  UniqueFd parent_pipe;
+  if (!options.foreground) {
+    int parent_exit = 1;
+    int forked = Daemonize(parent_pipe, &parent_exit);
+    if (forked == -1) return parent_exit;
+    if (forked == -2) {
+      std::fprintf(stderr, "layerfs: cannot fork: %s\n", std::strerror(errno));
+      return 1;
+    }
+    LogTarget target = options.log_file.empty() ? LogTarget::kSyslog : LogTarget::kFile;
+    if (Status s = SetupLogging(options.log_level, target, options.log_file); !s.ok()) {
+      Readiness(std::move(parent_pipe), -1).Failed(s.message());
+      return 1;
+    }
+  }
+  Readiness readiness(std::move(parent_pipe), options.ready_fd);
+  MountState state(std::move(*view), options.cache_size, options.uid.value_or(0),
+                   options.gid.value_or(0));
+  return Serve(options, state, readiness);
+}
+
+int RunUnmount(const std::string& mountpoint, bool lazy) {
+  int rc;
+  if (::geteuid() == 0) {
+    rc = ::umount2(mountpoint.c_str(), lazy ? MNT_DETACH : 0);
+    if (rc != 0) {
+      int err = errno;
+      if (err == EBUSY) {
+        std::fprintf(stderr, "layerfs: %s: busy: files are open (use --lazy to detach)\n",
+                     mountpoint.c_str());
+      } else {
+        std::fprintf(stderr, "layerfs: %s: %s\n", mountpoint.c_str(), std::strerror(err));
+      }
+      return 1;
+    }
+    return 0;
+  }
+  std::string cmd = std::string("fusermount3 -u") + (lazy ? "z" : "") + " -- '" + mountpoint + "'";
+  rc = std::system(cmd.c_str());
+  return rc == 0 ? 0 : 1;
+}
+
+}  // namespace layerfs

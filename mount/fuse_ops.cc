@@ -1,0 +1,359 @@
+#include "mount/fuse_ops.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mount/mount_state.h"
+#include "mount/reply.h"
+
+namespace layerfs {
+
+namespace {
+
+// The tree never changes while mounted, so the kernel may cache entries,
+// attributes and misses for as long as it likes.
+constexpr double kForever = 365.0 * 24 * 3600;
+constexpr unsigned kBlockSize = 4096;
+
+// One open file: its reader, or why it has none (reported on read, so an
+// unreadable entry still opens and lists like any other).
+struct OpenFile {
+  std::unique_ptr<FileReader> reader;
+  Status error;
+};
+
+MountState& State(fuse_req_t req) {
+  return *static_cast<MountState*>(fuse_req_userdata(req));
+}
+
+const UnionNode& NodeOf(const MountState& state, fuse_ino_t ino) {
+  if (ino == FUSE_ROOT_ID) return state.view->root();
+  return *reinterpret_cast<const UnionNode*>(ino);
+}
+
+fuse_ino_t IdOf(const MountState& state, const UnionNode& node) {
+  if (&node == &state.view->root()) return FUSE_ROOT_ID;
+  return reinterpret_cast<fuse_ino_t>(&node);
+}
+
+struct stat AttrOf(const MountState& state, const UnionNode& node) {
+  struct stat st {};
+  st.st_ino = node.ino();
+  switch (node.type()) {
+    case NodeType::kDirectory: st.st_mode = S_IFDIR; break;
+    case NodeType::kFile: st.st_mode = S_IFREG; break;
+    case NodeType::kSymlink: st.st_mode = S_IFLNK; break;
+  }
+  st.st_mode |= node.mode();
+  st.st_nlink = state.view->LinkCount(node);
+  st.st_uid = state.uid;
+  st.st_gid = state.gid;
+  st.st_size = off_t(node.is_directory() ? kBlockSize : node.size());
+  st.st_blksize = kBlockSize;
+  st.st_blocks = (st.st_size + 511) / 512;
+  st.st_mtim.tv_sec = node.mtime();
+  st.st_atim = st.st_mtim;
+  st.st_ctim = st.st_mtim;
+  return st;
+}
+
+fuse_entry_param EntryOf(const MountState& state, const UnionNode& node) {
+  fuse_entry_param e{};
+  e.ino = IdOf(state, node);
+  e.attr = AttrOf(state, node);
+  e.attr_timeout = kForever;
+  e.entry_timeout = kForever;
+  return e;
+}
+
+// Runs a handler body; an exception that escapes it becomes a logged EIO.
+template <typename Body>
+void Guard(fuse_req_t req, const char* op, Body&& body) noexcept {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    spdlog::error("{}: unexpected failure: {}", op, e.what());
+    fuse_reply_err(req, EIO);
+  } catch (...) {
+    spdlog::error("{}: unexpected failure", op);
+    fuse_reply_err(req, EIO);
+  }
+}
+
+void Init(void* userdata, fuse_conn_info* conn) noexcept {
+  (void)userdata;
+  // Let the kernel cache symlink targets and do readdirplus always.
+  if (conn->capable & FUSE_CAP_CACHE_SYMLINKS) conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+  if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
+  conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+  if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  if (conn->capable & FUSE_CAP_ASYNC_READ) conn->want |= FUSE_CAP_ASYNC_READ;
+  conn->max_readahead = conn->max_readahead ? conn->max_readahead : (1u << 20);
+}
+
+void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
+  Guard(req, "lookup", [&] {
+    MountState& state = State(req);
+    state.counters.lookups.fetch_add(1, std::memory_order_relaxed);
+    const UnionNode& dir = NodeOf(state, parent);
+    if (!dir.is_directory()) {
+      fuse_reply_err(req, ENOTDIR);
+      return;
+    }
+    const UnionNode* child = state.view->Lookup(dir, name);
+    if (child == nullptr) {
+      // A negative entry with a timeout: the kernel remembers the miss.
+      state.counters.negative_lookups.fetch_add(1, std::memory_order_relaxed);
+      fuse_entry_param e{};
+      e.entry_timeout = kForever;
+      fuse_reply_entry(req, &e);
+      return;
+    }
+    fuse_entry_param e = EntryOf(state, *child);
+    fuse_reply_entry(req, &e);
+  });
+}
+
+void Forget(fuse_req_t req, fuse_ino_t, uint64_t) noexcept { fuse_reply_none(req); }
+
+void ForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) noexcept { fuse_reply_none(req); }
+
+void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) noexcept {
+  Guard(req, "getattr", [&] {
+    MountState& state = State(req);
+    struct stat st = AttrOf(state, NodeOf(state, ino));
+    fuse_reply_attr(req, &st, kForever);
+  });
+}
+
+void ReadLink(fuse_req_t req, fuse_ino_t ino) noexcept {
+  Guard(req, "readlink", [&] {
+    MountState& state = State(req);
+    Result<std::string> target = state.view->ReadLink(NodeOf(state, ino));
+    if (!target.ok()) {
+      ReplyError(req, "readlink", target.status());
+      return;
+    }
+    fuse_reply_readlink(req, target->c_str());
+  });
+}
+
+void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
+  Guard(req, "opendir", [&] {
+    MountState& state = State(req);
+    if (!NodeOf(state, ino).is_directory()) {
+      fuse_reply_err(req, ENOTDIR);
+      return;
+    }
+    fi->cache_readdir = 1;  // listings never change: let the kernel keep them
+    fi->keep_cache = 1;
+    fuse_reply_open(req, fi);
+  });
+}
+
+// Serves both readdir and readdirplus. Offsets: 0 ".", 1 "..", k+2 child k.
+void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bool plus) {
+  MountState& state = State(req);
+  const UnionNode& dir = NodeOf(state, ino);
+  std::span<const UnionNode> kids = state.view->Children(dir);
+  std::vector<char> buf(size);
+  size_t used = 0;
+  for (off_t i = offset; i < off_t(kids.size()) + 2; ++i) {
+    const UnionNode& node = i == 0 ? dir : i == 1 ? (dir.parent() ? *dir.parent() : dir)
+                                              : kids[size_t(i - 2)];
+    const char* name = nullptr;
+    std::string child_name;
+    if (i == 0) {
+      name = ".";
+    } else if (i == 1) {
+      name = "..";
+    } else {
+      child_name = std::string(node.name());
+      name = child_name.c_str();
+    }
+    size_t added;
+    if (plus) {
+      // The kernel takes a lookup reference for each entry but "." and
+      // ".."; ours are free (nodes live until unmount), so none is undone.
+      fuse_entry_param e = EntryOf(state, node);
+      added = fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e, i + 1);
+    } else {
+      struct stat st = AttrOf(state, node);
+      added = fuse_add_direntry(req, buf.data() + used, size - used, name, &st, i + 1);
+    }
+    if (added > size - used) break;
+    used += added;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) noexcept {
+  Guard(req, "readdir", [&] { ReadDirCommon(req, ino, size, off, false); });
+}
+
+void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                 fuse_file_info*) noexcept {
+  Guard(req, "readdirplus", [&] { ReadDirCommon(req, ino, size, off, true); });
+}
+
+void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
+  Guard(req, "open", [&] {
+    MountState& state = State(req);
+    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+      fuse_reply_err(req, EROFS);
+      return;
+    }
+    const UnionNode& node = NodeOf(state, ino);
+    if (node.is_directory()) {
+      fuse_reply_err(req, EISDIR);
+      return;
+    }
+    state.counters.opens.fetch_add(1, std::memory_order_relaxed);
+    auto file = std::make_unique<OpenFile>();
+    Result<std::unique_ptr<FileReader>> reader =
+        FileReader::Open(*state.view, node, state.cache, state.read_options);
+    if (reader.ok()) {
+      file->reader = std::move(*reader);
+    } else {
+      file->error = reader.status();
+    }
+    fi->fh = reinterpret_cast<uint64_t>(file.release());  // owned by the kernel's handle
+    fi->keep_cache = 1;  // contents never change: page cache survives close
+    fuse_reply_open(req, fi);
+  });
+}
+
+void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) noexcept {
+  Guard(req, "read", [&] {
+    MountState& state = State(req);
+    auto* file = reinterpret_cast<OpenFile*>(fi->fh);
+    state.counters.reads.fetch_add(1, std::memory_order_relaxed);
+    if (!file->reader) {
+      state.counters.read_errors.fetch_add(1, std::memory_order_relaxed);
+      ReplyError(req, "read", file->error);
+      return;
+    }
+    std::vector<char> buf(size);
+    Result<size_t> got = file->reader->Read(uint64_t(offset), buf);
+    if (!got.ok()) {
+      state.counters.read_errors.fetch_add(1, std::memory_order_relaxed);
+      ReplyError(req, "read", got.status());
+      return;
+    }
+    state.counters.bytes_served.fetch_add(*got, std::memory_order_relaxed);
+    fuse_reply_buf(req, buf.data(), *got);
+  });
+}
+
+void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) noexcept {
+  std::unique_ptr<OpenFile> file(reinterpret_cast<OpenFile*>(fi->fh));
+  file.reset();
+  fuse_reply_err(req, 0);
+}
+
+void StatFs(fuse_req_t req, fuse_ino_t) noexcept {
+  Guard(req, "statfs", [&] {
+    MountState& state = State(req);
+    struct statvfs st {};
+    st.f_bsize = kBlockSize;
+    st.f_frsize = kBlockSize;
+    st.f_blocks = (state.view->total_file_bytes() + kBlockSize - 1) / kBlockSize;
+    st.f_files = state.view->file_count();
+    st.f_namemax = 255;  // overlayfs and /usr/bin/env break on a wrong value
+    st.f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+    fuse_reply_statfs(req, &st);
+  });
+}
+
+void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) noexcept {
+  Guard(req, "getxattr", [&] {
+    MountState& state = State(req);
+    if (std::strcmp(name, kLayerXattr) != 0) {
+      fuse_reply_err(req, ENODATA);
+      return;
+    }
+    const std::string& value = state.view->SourceLayer(NodeOf(state, ino)).path();
+    if (size == 0) {
+      fuse_reply_xattr(req, value.size());
+    } else if (size < value.size()) {
+      fuse_reply_err(req, ERANGE);
+    } else {
+      fuse_reply_buf(req, value.data(), value.size());
+    }
+  });
+}
+
+void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) noexcept {
+  Guard(req, "listxattr", [&] {
+    (void)ino;
+    constexpr size_t kLength = sizeof(kLayerXattr);  // with its NUL
+    if (size == 0) {
+      fuse_reply_xattr(req, kLength);
+    } else if (size < kLength) {
+      fuse_reply_err(req, ERANGE);
+    } else {
+      fuse_reply_buf(req, kLayerXattr, kLength);
+    }
+  });
+}
+
+// Every request that would change the tree: the mount is read-only.
+void Erofs(fuse_req_t req) noexcept { fuse_reply_err(req, EROFS); }
+
+fuse_lowlevel_ops MakeOperations() {
+  fuse_lowlevel_ops ops{};
+  ops.init = Init;
+  ops.lookup = Lookup;
+  ops.forget = Forget;
+  ops.forget_multi = ForgetMulti;
+  ops.getattr = GetAttr;
+  ops.readlink = ReadLink;
+  ops.opendir = OpenDir;
+  ops.readdir = ReadDir;
+  ops.readdirplus = ReadDirPlus;
+  ops.open = Open;
+  ops.read = Read;
+  ops.release = Release;
+  ops.statfs = StatFs;
+  ops.getxattr = GetXattr;
+  ops.listxattr = ListXattr;
+  ops.setattr = [](fuse_req_t r, fuse_ino_t, struct stat*, int, fuse_file_info*) { Erofs(r); };
+  ops.mknod = [](fuse_req_t r, fuse_ino_t, const char*, mode_t, dev_t) { Erofs(r); };
+  ops.mkdir = [](fuse_req_t r, fuse_ino_t, const char*, mode_t) { Erofs(r); };
+  ops.unlink = [](fuse_req_t r, fuse_ino_t, const char*) { Erofs(r); };
+  ops.rmdir = [](fuse_req_t r, fuse_ino_t, const char*) { Erofs(r); };
+  ops.symlink = [](fuse_req_t r, const char*, fuse_ino_t, const char*) { Erofs(r); };
+  ops.rename = [](fuse_req_t r, fuse_ino_t, const char*, fuse_ino_t, const char*,
+                  unsigned) { Erofs(r); };
+  ops.link = [](fuse_req_t r, fuse_ino_t, fuse_ino_t, const char*) { Erofs(r); };
+  ops.write = [](fuse_req_t r, fuse_ino_t, const char*, size_t, off_t, fuse_file_info*) {
+    Erofs(r);
+  };
+  ops.create = [](fuse_req_t r, fuse_ino_t, const char*, mode_t, fuse_file_info*) { Erofs(r); };
+  ops.setxattr = [](fuse_req_t r, fuse_ino_t, const char*, const char*, size_t, int) {
+    Erofs(r);
+  };
+  ops.removexattr = [](fuse_req_t r, fuse_ino_t, const char*) { Erofs(r); };
+  ops.fallocate = [](fuse_req_t r, fuse_ino_t, int, off_t, off_t, fuse_file_info*) {
+    Erofs(r);
+  };
+  return ops;
+}
+
+}  // namespace
+
+const fuse_lowlevel_ops& LayerfsOperations() {
+  static const fuse_lowlevel_ops kOps = MakeOperations();
+  return kOps;
+}
+
+}  // namespace layerfs

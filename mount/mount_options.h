@@ -1,0 +1,32 @@
+// MountOptions: everything `layerfs mount` was asked to do, after parsing
+// and before anything is opened. Plain data.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace layerfs {
+
+constexpr uint64_t kDefaultCacheSize = 64ull << 20;
+
+struct MountOptions {
+  std::vector<std::string> layers;  // in Layers-array order: last wins
+  std::string mountpoint;
+  bool foreground = false;
+  bool fuse_debug = false;
+  std::string log_level = "warn";
+  uint64_t cache_size = kDefaultCacheSize;
+  std::optional<uid_t> uid;  // owner shown for every entry (default root)
+  std::optional<gid_t> gid;
+  int ready_fd = -1;          // write a line here once serving
+  std::string access_log;     // file for first-access lines, if any
+  std::string log_file;       // log here instead of syslog when daemonised
+  // Options passed on to the kernel mount (allow_other, ...).
+  std::vector<std::string> fuse_options;
+};
+
+}  // namespace layerfs
