@@ -59,17 +59,13 @@ void UnionView::InitNode(UnionNode& node, const UnionNode* parent, LayerRef top,
   node.mode_ = n.mode;
   node.source_ = top;
   if (n.type != NodeType::kDirectory) return;
-  // unzip -o leaves an existing directory's attributes alone, so the
-  // highest layer that names the directory explicitly sets them.
-  for (const LayerRef& ref : merged) {
-    const LayerNode& d = layers_[ref.layer]->index().node(ref.node);
-    if (d.explicit_entry) {
-      node.mode_ = d.mode;
-      node.mtime_ = d.mtime;
-      node.source_ = ref;
-      break;
-    }
-  }
+  // unzip -o leaves an existing directory's attributes alone: the layer
+  // that first creates the directory, the lowest merged one, sets them.
+  const LayerRef bottom = merged.back();
+  const LayerNode& d = layers_[bottom.layer]->index().node(bottom.node);
+  node.mode_ = d.mode;
+  node.mtime_ = d.mtime;
+  node.source_ = bottom;
   node.merged_ = std::move(merged);
 }
 

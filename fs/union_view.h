@@ -44,7 +44,8 @@ class UnionNode {
   int64_t mtime() const { return mtime_; }
   std::string_view name() const { return name_; }
   const UnionNode* parent() const { return parent_; }
-  // The layer that provides this node (for directories: its attributes).
+  // The layer that provides this node; for a directory, the lowest merged
+  // layer, whose entry set its attributes when unzip -o created it.
   LayerRef source() const { return source_; }
 
  private:
