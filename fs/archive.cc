@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace layerfs {
@@ -195,14 +196,36 @@ Result<std::vector<char>> Archive::InflateWhole(uint32_t index, uint64_t data_of
 
 Result<std::vector<char>> Archive::ReadWithLibzip(uint32_t index) const {
   const ZipRecord& r = record(index);
-  UniqueFd dup_fd(::fcntl(fd(), F_DUPFD_CLOEXEC, 0));
-  if (!dup_fd.valid()) return Status::IoError(EntryLabel(index) + ": dup failed");
-  int error = 0;
-  std::unique_ptr<zip_t, ZipDiscard> za(zip_fdopen(dup_fd.get(), 0, &error));
+  // libzip reads through stdio, moving the file offset. A dup() would share
+  // that offset with every other thread in here, so open a new file
+  // description of the same file (reached through /proc even if the layer
+  // was renamed or deleted since).
+  std::string self = "/proc/self/fd/" + std::to_string(fd());
+  UniqueFd own_fd(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!own_fd.valid()) {
+    return Status::IoError(EntryLabel(index) + ": cannot reopen: " + std::strerror(errno));
+  }
+  FILE* stream = ::fdopen(own_fd.get(), "rb");
+  if (stream == nullptr) return Status::IoError(EntryLabel(index) + ": fdopen failed");
+  own_fd.Release();  // owned by `stream` from here on
+  // libzip does not detect a self-extractor prefix: show it only the
+  // archive proper, where its offsets are right.
+  uint64_t prefix = directory_.prefix_length();
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source =
+      zip_source_filep_create(stream, prefix, zip_int64_t(file_size_ - prefix), &error);
+  if (source == nullptr) {
+    std::fclose(stream);
+    zip_error_fini(&error);
+    return Status::IoError(EntryLabel(index) + ": libzip cannot read the file");
+  }
+  std::unique_ptr<zip_t, ZipDiscard> za(zip_open_from_source(source, ZIP_RDONLY, &error));
+  zip_error_fini(&error);
   if (!za) {
+    zip_source_free(source);
     return Status::Corrupt(EntryLabel(index) + ": libzip cannot open the archive");
   }
-  dup_fd.Release();  // owned by libzip from here on
   // libzip numbers entries in central-directory order, as we do; the name
   // check guards against any disagreement on what entry i is.
   const char* name = zip_get_name(za.get(), index, ZIP_FL_ENC_RAW);

@@ -8,8 +8,9 @@
 // with libdeflate (whole entries) or by fs/inflate_stream.h (ranges of
 // large ones); every other method libzip reads (bzip2, xz, zstd) goes
 // through libzip. libzip handles are not safe for concurrent use, so a
-// libzip handle is never shared: each LibzipEntryStream opens its own
-// over a dup() of the descriptor.
+// libzip handle is never shared: each read opens its own over a new open
+// file description of the same file (not a dup(), which would share the
+// file offset that libzip moves).
 //
 // This is the only file of layerfs that includes <zip.h>.
 #pragma once

@@ -78,14 +78,18 @@ Result<EndInfo> ReadZip64End(int fd, uint64_t file_size, uint64_t end_pos,
   }
   unsigned char rec[kZip64EndSize];
   uint64_t rec_pos = loc_pos - kZip64EndSize;
-  uint64_t stored_pos = Le64(loc + 8);
-  if (stored_pos < rec_pos) {
-    // A zip64 end record with an extensible data sector: use the stored
-    // position, shifted by the same prefix the fixed layout implies.
-    rec_pos = stored_pos;
-  }
   if (Status s = ReadExactly(fd, rec_pos, sizeof rec, rec, label); !s.ok()) {
     return s;
+  }
+  uint64_t stored_pos = Le64(loc + 8);
+  if (Le32(rec) != kZip64EndSignature && stored_pos < rec_pos) {
+    // Not at the fixed position: a zip64 end record with an extensible
+    // data sector. Use the stored position (with no prefix: the stored
+    // position cannot tell us one).
+    rec_pos = stored_pos;
+    if (Status s = ReadExactly(fd, rec_pos, sizeof rec, rec, label); !s.ok()) {
+      return s;
+    }
   }
   if (Le32(rec) != kZip64EndSignature) {
     return Status::Corrupt(label + ": zip64 end record missing");
@@ -123,8 +127,9 @@ Result<EndInfo> ReadEnd(int fd, uint64_t file_size, const std::string& label) {
     info.directory_size = Le32(p + 12);
     info.directory_offset = Le32(p + 16);
     info.directory_end = end_pos;
-    bool zip64 = info.entry_count == 0xffff ||
-                 info.directory_size == 0xffffffff ||
+    // An entry count of 0xffff is not enough to demand zip64 records:
+    // libzip writes exactly 65535 entries without them.
+    bool zip64 = info.directory_size == 0xffffffff ||
                  info.directory_offset == 0xffffffff;
     if (zip64 || (end_pos >= kZip64LocatorSize && [&] {
           unsigned char sig[4];

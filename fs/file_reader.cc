@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+
+#include "fs/inflate_stream.h"
 
 namespace layerfs {
 
@@ -57,6 +60,85 @@ class WholeEntryReader final : public FileReader {
   ReadCache& cache_;
 };
 
+// Large deflated entries: blocks of kBlockSize uncompressed bytes, each
+// produced once by this handle's stream (or found in the shared cache).
+// mu_ serialises use of the stream; blocks are shared through the cache.
+class StreamedEntryReader final : public FileReader {
+ public:
+  static constexpr uint64_t kBlockSize = 256 << 10;
+
+  StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
+                      ReadResources& resources)
+      : archive_(archive),
+        record_(record),
+        size_(archive.record(record).uncompressed_size),
+        key_(EntryCacheKey(archive, record)),
+        cache_(resources.cache()),
+        stream_(archive, record, data_offset,
+                resources.checkpoints().IndexFor(key_, size_)),
+        spacing_(CheckpointStore::SpacingFor(size_)) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    size_t done = 0;
+    while (done < out.size() && offset + done < size_) {
+      uint64_t at = offset + done;
+      uint64_t block = at / kBlockSize;
+      Result<CachedBytes> bytes = cache_.GetOrLoad(KeyOf(block), [&] { return Produce(block); });
+      if (!bytes.ok()) return bytes.status();
+      uint64_t within = at - block * kBlockSize;
+      if (within >= (*bytes)->size()) break;
+      size_t n = std::min<uint64_t>(out.size() - done, (*bytes)->size() - within);
+      std::memcpy(out.data() + done, (*bytes)->data() + within, n);
+      done += n;
+    }
+    return done;
+  }
+  std::string Label() const override { return archive_.EntryLabel(record_); }
+
+ private:
+  CacheKey KeyOf(uint64_t block) const {
+    CacheKey k = key_;
+    k.block = block;
+    return k;
+  }
+
+  // Runs as the cache's loader for `block`: positions the stream, caching
+  // the whole blocks it passes on the way, then inflates the block itself.
+  Result<CachedBytes> Produce(uint64_t block) {
+    std::lock_guard lock(mu_);
+    uint64_t target = block * kBlockSize;
+    if (stream_.position() > target || target - stream_.position() > 2 * spacing_) {
+      if (Status s = stream_.SeekNear(target); !s.ok()) return s;
+    }
+    while (stream_.position() < target) {
+      uint64_t pos = stream_.position();
+      bool aligned = pos % kBlockSize == 0;
+      uint64_t length = aligned ? kBlockSize : std::min(kBlockSize - pos % kBlockSize, target - pos);
+      Result<CachedBytes> passed = InflateBlock(length);
+      if (!passed.ok()) return passed.status();
+      if (aligned) cache_.Insert(KeyOf(pos / kBlockSize), *passed);
+    }
+    return InflateBlock(std::min(kBlockSize, size_ - target));
+  }
+
+  Result<CachedBytes> InflateBlock(uint64_t length) {
+    auto buf = std::make_shared<std::vector<char>>(length);
+    Result<size_t> got = stream_.Inflate(*buf);
+    if (!got.ok()) return got.status();
+    if (*got != length) return Status::Corrupt(Label() + ": deflate data ends early");
+    return CachedBytes(std::move(buf));
+  }
+
+  const Archive& archive_;
+  const uint32_t record_;
+  const uint64_t size_;
+  const CacheKey key_;
+  ReadCache& cache_;
+  std::mutex mu_;  // guards stream_
+  InflateStream stream_;
+  const uint64_t spacing_;
+};
+
 }  // namespace
 
 CacheKey EntryCacheKey(const Archive& archive, uint32_t record) {
@@ -73,9 +155,8 @@ CacheKey EntryCacheKey(const Archive& archive, uint32_t record) {
 }
 
 Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
-                                                     const UnionNode& node, ReadCache& cache,
-                                                     const ReadOptions& options) {
-  (void)options;
+                                                     const UnionNode& node,
+                                                     ReadResources& resources) {
   if (node.type() != NodeType::kFile) {
     return Status::InvalidArgument(view.PathOf(node) + ": not a regular file");
   }
@@ -85,15 +166,28 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
   if (r.encrypted()) {
     return Status::Unsupported(archive.EntryLabel(record) + ": encrypted entry");
   }
+  bool small = r.uncompressed_size <= resources.whole_entry_limit();
+  if (!archive.HasNativeReader(record)) {
+    if (!small) {
+      return Status::Unsupported(archive.EntryLabel(record) +
+                                 ": entry too large to decompress whole for its method; "
+                                 "raise --cache-size");
+    }
+    return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
+  }
+  Result<uint64_t> data_offset = archive.DataOffset(record);
+  if (!data_offset.ok()) return data_offset.status();
   if (r.method == 0) {
-    Result<uint64_t> data_offset = archive.DataOffset(record);
-    if (!data_offset.ok()) return data_offset.status();
     if (Status s = archive.VerifyStored(record, *data_offset, kVerifyStoredLimit); !s.ok()) {
       return s;
     }
     return std::unique_ptr<FileReader>(new StoredReader(archive, record, *data_offset));
   }
-  return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, cache));
+  if (small) {
+    return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
+  }
+  return std::unique_ptr<FileReader>(
+      new StreamedEntryReader(archive, record, *data_offset, resources));
 }
 
 }  // namespace layerfs

@@ -2,29 +2,48 @@
 // file handle.
 //
 // It picks a strategy when the file is opened:
-//  - stored entries are read in place with pread();
-//  - compressed entries up to `whole_entry_limit` bytes are decompressed
-//    whole, once, into the shared ReadCache and copied out of it;
-//  - larger deflated entries go through an InflateStream (see
-//    fs/inflate_stream.h) and cache blocks of it.
+//  - stored entries are read in place with pread() (their CRC-32 checked
+//    once, on first open, for entries up to 256 MiB);
+//  - compressed entries up to ReadResources::whole_entry_limit() are
+//    decompressed whole, once, into the shared ReadCache (libdeflate for
+//    deflate, libzip for other methods) and copied out of it;
+//  - larger deflated entries go through an InflateStream that resumes
+//    where the last read ended, restarts at checkpoints for seeks, and
+//    caches fixed-size blocks of output.
 // Read() may be called from several FUSE workers at once for one handle
-// (the kernel issues parallel reads); the reader is internally locked
-// where it keeps state.
+// (the kernel issues parallel reads); readers lock what state they keep.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
+#include "fs/inflate_checkpoints.h"
 #include "fs/read_cache.h"
 #include "fs/status.h"
 #include "fs/union_view.h"
 
 namespace layerfs {
 
-struct ReadOptions {
-  // Compressed entries up to this size are decompressed whole.
-  uint64_t whole_entry_limit = 16 << 20;
+// The shared, bounded memory of the read path: a quarter of the budget for
+// inflate checkpoints, the rest for decompressed data. Internally locked.
+class ReadResources {
+ public:
+  explicit ReadResources(uint64_t budget_bytes)
+      : cache_(budget_bytes - budget_bytes / 4), checkpoints_(budget_bytes / 4) {}
+
+  ReadCache& cache() { return cache_; }
+  CheckpointStore& checkpoints() { return checkpoints_; }
+  // Entries up to this size are decompressed whole: small enough that
+  // several fit in the cache at once.
+  uint64_t whole_entry_limit() const {
+    return std::min<uint64_t>(16ull << 20, cache_.capacity() / 4);
+  }
+
+ private:
+  ReadCache cache_;
+  CheckpointStore checkpoints_;
 };
 
 class FileReader {
@@ -32,10 +51,10 @@ class FileReader {
   virtual ~FileReader() = default;
 
   // `node` must be a regular file of `view`. The view's layers and the
-  // cache must outlive the reader.
+  // resources must outlive the reader.
   static Result<std::unique_ptr<FileReader>> Open(const UnionView& view,
-                                                  const UnionNode& node, ReadCache& cache,
-                                                  const ReadOptions& options);
+                                                  const UnionNode& node,
+                                                  ReadResources& resources);
 
   // Fills `out` from `offset`; returns the bytes read (short only at the
   // end of the file).

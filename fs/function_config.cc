@@ -25,8 +25,9 @@ bool IsFunctionResourceType(const Json& type) {
 // GetFunction and CloudFormation shapes.
 Result<const Json*> FunctionObject(const Json& root, std::string_view source) {
   if (!root.is_object()) {
-    return Bad(source, "expected a JSON object holding a function "
-                       "configuration");
+    return Bad(source,
+               "expected a JSON object holding a function "
+               "configuration");
   }
   auto configuration = root.find("Configuration");
   if (configuration != root.end() && configuration->is_object()) {
@@ -59,8 +60,8 @@ Status ReadString(const Json& object, const char* key, std::string_view source,
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return Status::Ok();
   if (!it->is_string()) {
-    return Bad(source, std::string(key) + " is not a string but " +
-                           it->type_name());
+    return Bad(source,
+               std::string(key) + " is not a string but " + it->type_name());
   }
   *out = it->get<std::string>();
   return Status::Ok();
@@ -119,11 +120,12 @@ Result<LayerArn> ReadLayer(const Json& item, std::size_t index,
     arn = &*found;
   }
   if (!arn->is_string()) {
-    return Bad(source, where + " is " + arn->dump() +
-                           "; expected a layer version ARN");
+    return Bad(source,
+               where + " is " + arn->dump() + "; expected a layer version ARN");
   }
   Result<LayerArn> parsed = ParseLayerVersionArn(arn->get<std::string>());
-  if (!parsed.ok()) return Bad(source, where + ": " + parsed.status().message());
+  if (!parsed.ok())
+    return Bad(source, where + ": " + parsed.status().message());
   return parsed;
 }
 
@@ -181,8 +183,8 @@ Result<FunctionConfig> ParseFunctionConfig(std::string_view json_text,
 Result<FunctionConfig> LoadFunctionConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Status::NotFound(path + ": cannot open function configuration: " +
-                            std::strerror(errno));
+    return Status::NotFound(
+        path + ": cannot open function configuration: " + std::strerror(errno));
   }
   std::ostringstream text;
   text << in.rdbuf();

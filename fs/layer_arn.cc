@@ -24,9 +24,7 @@ bool IsIdentifierPart(std::string_view s) {  // [a-zA-Z0-9-]+
   return true;
 }
 
-std::string Quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
-}
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 Status BadArn(std::string_view text, std::string_view what) {
   return Status::InvalidArgument("invalid layer ARN " + Quote(text) + ": " +
@@ -94,8 +92,8 @@ std::string VersionProblem(std::string_view text, int64_t* version) {
     return "the version " + Quote(text) +
            " must be a positive integer without leading zeros";
   }
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
-                                   *version);
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), *version);
   if (ec != std::errc() || end != text.data() + text.size()) {
     return "the version " + Quote(text) + " is too large";
   }
@@ -157,9 +155,8 @@ Status ValidateLayerName(std::string_view name) {
 }
 
 Result<LayerArn> MakeLayerArn(std::string_view partition,
-                              std::string_view region,
-                              std::string_view account, std::string_view name,
-                              int64_t version) {
+                              std::string_view region, std::string_view account,
+                              std::string_view name, int64_t version) {
   LayerArn arn{std::string(partition), std::string(region),
                std::string(account), std::string(name), version};
   std::string problem = PartsProblem(partition, region, account, name);

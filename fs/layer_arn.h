@@ -54,9 +54,8 @@ Status ValidateLayerName(std::string_view name);
 // Builds a layer ARN (version 0) or layer version ARN from its parts and
 // validates it as ParseLayerArn would.
 Result<LayerArn> MakeLayerArn(std::string_view partition,
-                              std::string_view region,
-                              std::string_view account, std::string_view name,
-                              int64_t version = 0);
+                              std::string_view region, std::string_view account,
+                              std::string_view name, int64_t version = 0);
 
 // The partition a region belongs to: "aws-cn" for cn-*, "aws-us-gov" for
 // us-gov-*, "aws-iso" for us-iso-*, "aws-iso-b" for us-isob-*, else "aws".

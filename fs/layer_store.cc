@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "fs/code_sha256.h"
+#include "fs/unique_fd.h"
 
 namespace layerfs {
 
@@ -37,48 +38,30 @@ Status IoFailure(const std::string& what, int err) {
 Status Rejected(const Status& verdict, const std::string& zip_path) {
   std::string msg = zip_path + " rejected: " + verdict.message();
   switch (verdict.code()) {
-    case ErrorCode::kNotFound: return Status::NotFound(std::move(msg));
-    case ErrorCode::kNotADirectory: return Status::NotADirectory(std::move(msg));
-    case ErrorCode::kCorrupt: return Status::Corrupt(std::move(msg));
-    case ErrorCode::kUnsupported: return Status::Unsupported(std::move(msg));
-    case ErrorCode::kIoError: return Status::IoError(std::move(msg));
-    case ErrorCode::kAlreadyExists: return Status::AlreadyExists(std::move(msg));
+    case ErrorCode::kNotFound:
+      return Status::NotFound(std::move(msg));
+    case ErrorCode::kNotADirectory:
+      return Status::NotADirectory(std::move(msg));
+    case ErrorCode::kCorrupt:
+      return Status::Corrupt(std::move(msg));
+    case ErrorCode::kUnsupported:
+      return Status::Unsupported(std::move(msg));
+    case ErrorCode::kIoError:
+      return Status::IoError(std::move(msg));
+    case ErrorCode::kAlreadyExists:
+      return Status::AlreadyExists(std::move(msg));
     case ErrorCode::kOk:
-    case ErrorCode::kInvalidArgument: break;
+    case ErrorCode::kInvalidArgument:
+      break;
   }
   return Status::InvalidArgument(std::move(msg));
 }
 
-// Owns a file descriptor.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Closes now, reporting the error close() gives (data may be lost).
-  int Close() {
-    int rc = close(std::exchange(fd_, -1));
-    return rc == 0 ? 0 : errno;
-  }
-
- private:
-  void Reset() {
-    if (fd_ >= 0) close(std::exchange(fd_, -1));
-  }
-  int fd_;
-};
+// Closes `fd` now, returning close()'s errno (0 if none): for a file just
+// written, a failed close can mean lost data.
+int CloseReportingError(UniqueFd fd) {
+  return close(fd.Release()) == 0 ? 0 : errno;
+}
 
 // A file under DIR/tmp, removed when this goes out of scope unless it has
 // been renamed into the store (Release).
@@ -171,7 +154,9 @@ Result<UniqueFd> MakeTemp(const std::string& tmp_dir, std::string* path) {
 Status Seal(UniqueFd fd, const std::string& path, mode_t mode) {
   if (fchmod(fd.get(), mode) != 0) return IoFailure(path + ": chmod", errno);
   if (fsync(fd.get()) != 0) return IoFailure(path + ": fsync", errno);
-  if (int err = fd.Close(); err != 0) return IoFailure(path + ": close", err);
+  if (int err = CloseReportingError(std::move(fd)); err != 0) {
+    return IoFailure(path + ": close", err);
+  }
   return Status::Ok();
 }
 
@@ -255,8 +240,8 @@ Result<std::string> ReadFile(const std::string& path) {
 std::optional<int64_t> ParseVersionNumber(std::string_view text) {
   if (text.empty() || text[0] == '0') return std::nullopt;
   int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
-                                   value);
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
     return std::nullopt;
   }
@@ -279,8 +264,8 @@ Result<LayerFiles> ScanLayerDir(const std::string& layer_dir) {
     std::string name = it->path().filename().string();
     std::size_t dot = name.find('.');
     if (dot == std::string::npos) continue;
-    std::optional<int64_t> n = ParseVersionNumber(
-        std::string_view(name).substr(0, dot));
+    std::optional<int64_t> n =
+        ParseVersionNumber(std::string_view(name).substr(0, dot));
     if (!n) continue;
     files.highest_used = std::max(files.highest_used, *n);
     if (name.substr(dot) == ".json") files.versions.push_back(*n);
@@ -288,6 +273,23 @@ Result<LayerFiles> ScanLayerDir(const std::string& layer_dir) {
   if (ec) return Status::IoError(layer_dir + ": cannot list: " + ec.message());
   std::sort(files.versions.begin(), files.versions.end());
   return files;
+}
+
+// The names of the directories in `dir`, sorted; none if `dir` is missing.
+Result<std::vector<std::string>> Subdirectories(const std::string& dir) {
+  std::vector<std::string> names;
+  if (!Exists(dir)) return names;
+  std::error_code ec;
+  stdfs::directory_iterator it(dir, ec);
+  for (; !ec && it != stdfs::directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) {
+      names.push_back(it->path().filename().string());
+    }
+  }
+  if (ec) return Status::IoError(dir + ": cannot list: " + ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Result<int64_t> ReadHighWater(const std::string& layer_dir) {
@@ -330,10 +332,9 @@ Result<LayerStoreConfig> ReadConfig(const std::string& path) {
     Json json = Json::parse(*text);
     if (!json.is_object()) return Status::Corrupt(path + ": not an object");
     bool partition_given = false;
-    for (auto [key, field] :
-         {std::pair{"Partition", &config.partition},
-          std::pair{"Region", &config.region},
-          std::pair{"Account", &config.account}}) {
+    for (auto [key, field] : {std::pair{"Partition", &config.partition},
+                              std::pair{"Region", &config.region},
+                              std::pair{"Account", &config.account}}) {
       auto it = json.find(key);
       if (it == json.end()) continue;
       if (!it->is_string()) {
@@ -346,8 +347,8 @@ Result<LayerStoreConfig> ReadConfig(const std::string& path) {
   } catch (const Json::exception& e) {
     return Status::Corrupt(path + ": not valid JSON: " + e.what());
   }
-  Result<LayerArn> check = MakeLayerArn(config.partition, config.region,
-                                        config.account, "check");
+  Result<LayerArn> check =
+      MakeLayerArn(config.partition, config.region, config.account, "check");
   if (!check.ok()) {
     return Status::Corrupt(path + ": " + check.status().message());
   }
@@ -378,7 +379,8 @@ Result<LayerStore> LayerStore::Open(const std::string& dir,
 }
 
 std::string LayerStore::LayerDir(const LayerArn& arn) const {
-  return dir_ + "/layers/" + arn.LayerString();
+  return dir_ + "/layers/" + arn.partition + "/" + arn.region + "/" +
+         arn.account + "/" + arn.name;
 }
 
 Status LayerStore::Prepare() const {
@@ -439,9 +441,8 @@ Result<StoredLayerVersion> LayerStore::Import(
   if (!digest.ok()) return digest.status();
   std::string arn = from_aws.arn.ToString();
   if (digest->code_sha256 != from_aws.code_sha256) {
-    return Status::Corrupt(zip_path + ": CodeSha256 is " +
-                           digest->code_sha256 + " but " + arn + " has " +
-                           from_aws.code_sha256 +
+    return Status::Corrupt(zip_path + ": CodeSha256 is " + digest->code_sha256 +
+                           " but " + arn + " has " + from_aws.code_sha256 +
                            ": not the zip of this layer version, or an "
                            "incomplete download");
   }
@@ -469,7 +470,12 @@ Result<StoredLayerVersion> LayerStore::Commit(LayerVersion version,
   Result<StoreLock> lock = StoreLock::Acquire(dir_);
   if (!lock.ok()) return lock.status();
   std::string layer_dir = LayerDir(version.arn);
-  if (Status s = MakeDir(layer_dir); !s.ok()) return s;
+  std::error_code ec;
+  stdfs::create_directories(layer_dir, ec);
+  if (ec) {
+    return Status::IoError(layer_dir +
+                           ": cannot create directory: " + ec.message());
+  }
   Result<LayerFiles> files = ScanLayerDir(layer_dir);
   if (!files.ok()) return files.status();
   Result<int64_t> high_water = ReadHighWater(layer_dir);
@@ -509,10 +515,9 @@ Result<StoredLayerVersion> LayerStore::Commit(LayerVersion version,
   }
   // The metadata is the commit point: until it exists, the version does
   // not.
-  if (Status s = WriteFileAtomically(tmp_dir, layer_dir,
-                                     std::to_string(n) + ".json",
-                                     LayerVersionToJson(version, "") + "\n",
-                                     kFrozenMode);
+  if (Status s = WriteFileAtomically(
+          tmp_dir, layer_dir, std::to_string(n) + ".json",
+          LayerVersionToJson(version, "") + "\n", kFrozenMode);
       !s.ok()) {
     return s;
   }
@@ -524,8 +529,9 @@ Result<StoredLayerVersion> LayerStore::Load(const LayerArn& version_arn) const {
   std::string layer_dir = LayerDir(version_arn);
   std::string arn = version_arn.ToString();
   if (!version_arn.has_version()) {
-    return Status::InvalidArgument(arn + " is a layer ARN; a layer version "
-                                         "ARN ends in :<version>");
+    return Status::InvalidArgument(arn +
+                                   " is a layer ARN; a layer version "
+                                   "ARN ends in :<version>");
   }
   if (!Exists(layer_dir)) {
     return Status::NotFound(arn + ": no layer " + version_arn.LayerString() +
@@ -537,8 +543,7 @@ Result<StoredLayerVersion> LayerStore::Load(const LayerArn& version_arn) const {
     if (text.status().code() != ErrorCode::kNotFound) return text.status();
     Result<LayerFiles> files = ScanLayerDir(layer_dir);
     std::string known = files.ok() && !files->versions.empty()
-                            ? "it has versions " +
-                                  JoinVersions(files->versions)
+                            ? "it has versions " + JoinVersions(files->versions)
                             : "it has no versions";
     return Status::NotFound(arn + ": layer " + version_arn.name +
                             " has no version " +
@@ -578,24 +583,38 @@ Status LayerStore::Delete(const LayerArn& version_arn) const {
   std::string layer_dir = LayerDir(version_arn);
   std::string marker =
       layer_dir + "/" + std::to_string(version_arn.version) + ".deleted";
-  UniqueFd fd(open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC,
-                   kFrozenMode));
+  UniqueFd fd(
+      open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, kFrozenMode));
   if (!fd.valid()) return IoFailure(marker + ": cannot create", errno);
-  if (int err = fd.Close(); err != 0) return IoFailure(marker + ": close", err);
+  if (int err = CloseReportingError(std::move(fd)); err != 0) {
+    return IoFailure(marker + ": close", err);
+  }
   return FsyncDir(layer_dir);
 }
 
 Result<std::vector<LayerArn>> LayerStore::LayerArns() const {
+  // Walks layers/<partition>/<region>/<account>/<name>; anything there that
+  // does not spell a valid layer ARN is not ours and is skipped.
   std::vector<LayerArn> arns;
-  std::string layers_dir = dir_ + "/layers";
-  if (!Exists(layers_dir)) return arns;
-  std::error_code ec;
-  stdfs::directory_iterator it(layers_dir, ec);
-  for (; !ec && it != stdfs::directory_iterator(); it.increment(ec)) {
-    Result<LayerArn> arn = ParseLayerArn(it->path().filename().string());
-    if (arn.ok() && !arn->has_version()) arns.push_back(std::move(*arn));
+  std::vector<std::vector<std::string>> paths = {{}};
+  for (int depth = 0; depth < 4; ++depth) {
+    std::vector<std::vector<std::string>> deeper;
+    for (const std::vector<std::string>& parts : paths) {
+      std::string dir = dir_ + "/layers";
+      for (const std::string& part : parts) dir += "/" + part;
+      Result<std::vector<std::string>> names = Subdirectories(dir);
+      if (!names.ok()) return names.status();
+      for (const std::string& name : *names) {
+        deeper.push_back(parts);
+        deeper.back().push_back(name);
+      }
+    }
+    paths = std::move(deeper);
   }
-  if (ec) return Status::IoError(layers_dir + ": cannot list: " + ec.message());
+  for (const std::vector<std::string>& parts : paths) {
+    Result<LayerArn> arn = MakeLayerArn(parts[0], parts[1], parts[2], parts[3]);
+    if (arn.ok()) arns.push_back(std::move(*arn));
+  }
   std::sort(arns.begin(), arns.end(), [](const LayerArn& a, const LayerArn& b) {
     return a.LayerString() < b.LayerString();
   });

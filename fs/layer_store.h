@@ -11,10 +11,12 @@
 //   DIR/lock          flock()ed exclusively by every writer.
 //   DIR/tmp/          zips being copied in; stray files are left by a
 //                     writer that crashed, and are never read.
-//   DIR/layers/<layer ARN>/   one directory per layer, named by its full
-//                     layer ARN (e.g. arn:aws:lambda:us-east-1:
-//                     000000000000:layer:numpy), so imports from several
-//                     accounts and regions live side by side.
+//   DIR/layers/<partition>/<region>/<account>/<name>/
+//                     one directory per layer ARN, so imports from several
+//                     accounts and regions live side by side (e.g.
+//                     layers/aws/us-east-1/000000000000/numpy). No ':' in
+//                     any path, so stored zips can be named to tools such
+//                     as docker -v and scp, and kept on any filesystem.
 //       <N>.zip       the zip of version N, mode 0444, never rewritten.
 //       <N>.json      its metadata, GetLayerVersion-shaped without
 //                     Content.Location, mode 0444. Written last: a version
@@ -55,7 +57,11 @@ namespace layerfs {
 
 // Checks a zip before the store accepts it (that it opens, that its names
 // are safe, ...). The CLI supplies the archive check; the store itself does
-// not look inside zips. An empty validator means no check at all.
+// not look inside zips. It is given the path of the store's sealed copy
+// under DIR/tmp (the bytes that will be stored, not the user's file, which
+// could change meanwhile); a non-ok Status refuses the zip, and its message
+// is reported after the user's zip path. An empty validator means no check
+// at all.
 using ZipValidator = std::function<Status(const std::string& zip_path)>;
 
 struct LayerStoreConfig {
@@ -135,8 +141,8 @@ class LayerStore {
 
   std::string LayerDir(const LayerArn& arn) const;
   Result<StoredLayerVersion> Load(const LayerArn& version_arn) const;
-  Result<std::vector<StoredLayerVersion>> LoadLayer(
-      const LayerArn& layer_arn, bool include_deleted) const;
+  Result<std::vector<StoredLayerVersion>> LoadLayer(const LayerArn& layer_arn,
+                                                    bool include_deleted) const;
   Result<std::vector<LayerArn>> LayerArns() const;
   Status Prepare() const;
   Result<StoredLayerVersion> Commit(LayerVersion version,

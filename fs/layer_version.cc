@@ -53,7 +53,8 @@ Status ReadString(const Json& object, const char* key, std::string_view source,
                   std::string* out) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return Status::Ok();
-  if (!it->is_string()) return Bad(source, std::string(key) + " is not a string");
+  if (!it->is_string())
+    return Bad(source, std::string(key) + " is not a string");
   *out = it->get<std::string>();
   return Status::Ok();
 }
@@ -127,8 +128,7 @@ Result<LayerVersion> ParseObject(const Json& root, std::string_view source) {
   if (content == root.end() || !content->is_object()) {
     return Bad(source, "no Content object (with CodeSha256 and CodeSize)");
   }
-  if (s = ReadString(*content, "CodeSha256", source, &v.code_sha256);
-      !s.ok()) {
+  if (s = ReadString(*content, "CodeSha256", source, &v.code_sha256); !s.ok()) {
     return s;
   }
   if (!IsWellFormedCodeSha256(v.code_sha256)) {

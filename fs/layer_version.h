@@ -29,14 +29,14 @@ inline constexpr std::size_t kMaxLicenseInfoLength = 512;
 inline constexpr std::size_t kMaxCompatibleRuntimes = 15;
 
 struct LayerVersion {
-  LayerArn arn;              // a layer version ARN: arn.has_version()
+  LayerArn arn;  // a layer version ARN: arn.has_version()
   std::string description;
   std::string created_date;  // "2018-11-27T15:10:45.123+0000", UTC
   std::vector<std::string> compatible_runtimes;       // advisory
   std::vector<std::string> compatible_architectures;  // "x86_64", "arm64"
   std::string license_info;
-  std::string code_sha256;   // base64 SHA-256 of the zip
-  uint64_t code_size = 0;    // bytes of the zip
+  std::string code_sha256;  // base64 SHA-256 of the zip
+  uint64_t code_size = 0;   // bytes of the zip
 
   bool operator==(const LayerVersion&) const = default;
 };

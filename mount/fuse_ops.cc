@@ -220,7 +220,7 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
     state.counters.opens.fetch_add(1, std::memory_order_relaxed);
     auto file = std::make_unique<OpenFile>();
     Result<std::unique_ptr<FileReader>> reader =
-        FileReader::Open(*state.view, node, state.cache, state.read_options);
+        FileReader::Open(*state.view, node, state.resources);
     if (reader.ok()) {
       file->reader = std::move(*reader);
     } else {

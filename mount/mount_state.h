@@ -30,11 +30,10 @@ struct MountCounters {
 
 struct MountState {
   MountState(std::unique_ptr<UnionView> v, uint64_t cache_size, uid_t u, gid_t g)
-      : view(std::move(v)), cache(cache_size), uid(u), gid(g) {}
+      : view(std::move(v)), resources(cache_size), uid(u), gid(g) {}
 
   const std::unique_ptr<UnionView> view;
-  ReadCache cache;
-  ReadOptions read_options;
+  ReadResources resources;
   const uid_t uid;
   const gid_t gid;
   MountCounters counters;

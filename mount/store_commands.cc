@@ -65,8 +65,9 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       continue;
     }
     std::string name = arg.substr(0, arg.find('='));
-    auto spec = std::find_if(specs.begin(), specs.end(),
-                             [&](const OptionSpec& s) { return s.name == name; });
+    auto spec =
+        std::find_if(specs.begin(), specs.end(),
+                     [&](const OptionSpec& s) { return s.name == name; });
     if (spec == specs.end()) {
       return Status::InvalidArgument("unknown option " + name);
     }
@@ -108,7 +109,8 @@ std::string HomeDir() {
 Result<std::string> StoreDir(const ParsedArgs& args) {
   if (args.Has("--store")) {
     std::string dir = args.Get("--store");
-    if (dir.empty()) return Status::InvalidArgument("--store needs a directory");
+    if (dir.empty())
+      return Status::InvalidArgument("--store needs a directory");
     return dir;
   }
   const char* env = std::getenv("LAYERFS_STORE");
@@ -149,8 +151,10 @@ void PrintTable(std::ostream& out,
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - row[i].size() + 2, ' ');
     }
+    line.erase(line.find_last_not_of(' ') + 1);
     out << line << "\n";
   }
 }
@@ -161,8 +165,8 @@ std::vector<LayerVersion> Metadata(const std::vector<StoredLayerVersion>& v) {
   return out;
 }
 
-int PublishFromAws(const ParsedArgs& args, std::ostream& out,
-                   std::ostream& err, const ZipValidator& validate) {
+int PublishFromAws(const ParsedArgs& args, std::ostream& out, std::ostream& err,
+                   const ZipValidator& validate) {
   for (std::string_view option :
        {"--description", "--compatible-runtime", "--compatible-architecture",
         "--license", "--region", "--account"}) {
@@ -180,7 +184,8 @@ int PublishFromAws(const ParsedArgs& args, std::ostream& out,
                  PublishUsage());
   }
   Result<std::string> dir = StoreDir(args);
-  if (!dir.ok()) return Usage(err, "publish", dir.status().message(), PublishUsage());
+  if (!dir.ok())
+    return Usage(err, "publish", dir.status().message(), PublishUsage());
 
   std::string json_path = args.Get("--from-get-layer-version");
   Result<std::string> text = ReadTextFile(json_path);
@@ -215,11 +220,12 @@ int PublishLocal(const ParsedArgs& args, std::ostream& out, std::ostream& err,
   // a usage error. The region and account stand in for the store's when
   // not given; only their syntax matters here.
   std::string region = request.region.empty() ? "us-east-1" : request.region;
-  Result<LayerArn> arn = MakeLayerArn(
-      PartitionForRegion(region), region,
-      request.account.empty() ? "000000000000" : request.account,
-      request.layer_name, 1);
-  if (!arn.ok()) return Usage(err, "publish", arn.status().message(), PublishUsage());
+  Result<LayerArn> arn =
+      MakeLayerArn(PartitionForRegion(region), region,
+                   request.account.empty() ? "000000000000" : request.account,
+                   request.layer_name, 1);
+  if (!arn.ok())
+    return Usage(err, "publish", arn.status().message(), PublishUsage());
   LayerVersion fields;
   fields.arn = *arn;
   fields.description = request.description;
@@ -230,7 +236,8 @@ int PublishLocal(const ParsedArgs& args, std::ostream& out, std::ostream& err,
     return Usage(err, "publish", s.message(), PublishUsage());
   }
   Result<std::string> dir = StoreDir(args);
-  if (!dir.ok()) return Usage(err, "publish", dir.status().message(), PublishUsage());
+  if (!dir.ok())
+    return Usage(err, "publish", dir.status().message(), PublishUsage());
 
   Result<LayerStore> store = LayerStore::Open(*dir, validate);
   if (!store.ok()) return Failed(err, "publish", store.status());
@@ -244,44 +251,55 @@ int PublishLocal(const ParsedArgs& args, std::ostream& out, std::ostream& err,
 
 std::string PublishUsage() {
   return "usage: layerfs publish NAME ZIP [--description D]\n"
-         "           [--compatible-runtime R]... [--compatible-architecture A]...\n"
+         "           [--compatible-runtime R]... [--compatible-architecture "
+         "A]...\n"
          "           [--license L] [--region R] [--account A] [--store DIR]\n"
-         "       layerfs publish --from-get-layer-version JSON ZIP [--store DIR]\n"
+         "       layerfs publish --from-get-layer-version JSON ZIP [--store "
+         "DIR]\n"
          "\n"
-         "Copies ZIP into the layer store as the next version of layer NAME and\n"
-         "prints the PublishLayerVersion response. With --from-get-layer-version,\n"
-         "stores a zip downloaded from AWS under its real ARN, taking the metadata\n"
-         "from the saved output of `aws lambda get-layer-version` and checking\n"
+         "Copies ZIP into the layer store as the next version of layer NAME "
+         "and\n"
+         "prints the PublishLayerVersion response. With "
+         "--from-get-layer-version,\n"
+         "stores a zip downloaded from AWS under its real ARN, taking the "
+         "metadata\n"
+         "from the saved output of `aws lambda get-layer-version` and "
+         "checking\n"
          "CodeSha256 and CodeSize.\n"
          "\n"
-         "The store is --store DIR, else $LAYERFS_STORE, else /var/lib/layerfs\n"
+         "The store is --store DIR, else $LAYERFS_STORE, else "
+         "/var/lib/layerfs\n"
          "for root, else ~/.local/share/layerfs.\n";
 }
 
 std::string LayersUsage() {
   return "usage: layerfs layers list [--json] [--store DIR]\n"
-         "       layerfs layers versions NAME|LAYER_ARN [--json] [--store DIR]\n"
+         "       layerfs layers versions NAME|LAYER_ARN [--json] [--store "
+         "DIR]\n"
          "       layerfs layers get LAYER_VERSION_ARN [--store DIR]\n"
          "       layerfs layers delete LAYER_VERSION_ARN [--store DIR]\n"
          "\n"
-         "list shows the newest version of each layer, versions every version of\n"
-         "one layer (newest first); deleted versions are hidden. --json prints\n"
+         "list shows the newest version of each layer, versions every version "
+         "of\n"
+         "one layer (newest first); deleted versions are hidden. --json "
+         "prints\n"
          "the ListLayers / ListLayerVersions response. get prints the\n"
-         "GetLayerVersion response, deleted or not. delete hides a version from\n"
+         "GetLayerVersion response, deleted or not. delete hides a version "
+         "from\n"
          "listings; configurations that pin it still resolve, as on AWS.\n";
 }
 
 int RunPublish(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err, const ZipValidator& validate) {
-  Result<ParsedArgs> parsed = ParseArgs(
-      args, {{"--description", true, false},
-             {"--compatible-runtime", true, true},
-             {"--compatible-architecture", true, true},
-             {"--license", true, false},
-             {"--region", true, false},
-             {"--account", true, false},
-             {"--store", true, false},
-             {"--from-get-layer-version", true, false}});
+  Result<ParsedArgs> parsed =
+      ParseArgs(args, {{"--description", true, false},
+                       {"--compatible-runtime", true, true},
+                       {"--compatible-architecture", true, true},
+                       {"--license", true, false},
+                       {"--region", true, false},
+                       {"--account", true, false},
+                       {"--store", true, false},
+                       {"--from-get-layer-version", true, false}});
   if (!parsed.ok()) {
     return Usage(err, "publish", parsed.status().message(), PublishUsage());
   }
@@ -324,20 +342,21 @@ int RunLayers(const std::vector<std::string>& args, std::ostream& out,
   }
   if (pos.size() != want) {
     return Usage(err, "layers",
-                 verb + (want == 1 ? " takes no arguments"
-                                   : verb == "versions"
-                                         ? " takes one layer name or ARN"
-                                         : " takes one layer version ARN"),
+                 verb + (want == 1            ? " takes no arguments"
+                         : verb == "versions" ? " takes one layer name or ARN"
+                                              : " takes one layer version ARN"),
                  LayersUsage());
   }
   std::optional<LayerArn> version_arn;
   if (verb == "get" || verb == "delete") {
     Result<LayerArn> arn = ParseLayerVersionArn(pos[1]);
-    if (!arn.ok()) return Usage(err, "layers", arn.status().message(), LayersUsage());
+    if (!arn.ok())
+      return Usage(err, "layers", arn.status().message(), LayersUsage());
     version_arn = *arn;
   }
   Result<std::string> dir = StoreDir(*parsed);
-  if (!dir.ok()) return Usage(err, "layers", dir.status().message(), LayersUsage());
+  if (!dir.ok())
+    return Usage(err, "layers", dir.status().message(), LayersUsage());
   Result<LayerStore> store = LayerStore::Open(*dir, ZipValidator());
   if (!store.ok()) return Failed(err, "layers", store.status());
   bool json = parsed->Has("--json");

@@ -5,7 +5,9 @@
 // `layerfs layers get ARN`, RunLayers gets {"get", "ARN"}), writes results
 // to `out` and diagnostics to `err`, and returns the exit code: 0 on
 // success, 1 when the operation failed, 2 for a usage error. JSON goes out
-// 2-space indented, in the shapes and key order of the Lambda API.
+// 2-space indented, in the shapes and key order of the Lambda API, except
+// that Content.Location is the stored zip's absolute path where AWS gives a
+// short-lived S3 link.
 //
 // The store directory is --store DIR, else $LAYERFS_STORE, else
 // /var/lib/layerfs for root, else ~/.local/share/layerfs

@@ -1,0 +1,1 @@
+"""Builds the hostile layer-zip corpus; see scripts/make-hostile-corpus."""
