@@ -113,34 +113,54 @@ Result<EndInfo> ReadEnd(int fd, uint64_t file_size, const std::string& label) {
   if (Status s = ReadExactly(fd, tail_pos, tail, buf.data(), label); !s.ok()) {
     return s;
   }
-  // Search backwards: the end record is the last one whose comment fits.
+  // The end record is the one whose comment runs exactly to the end of the
+  // file. Scanning backwards, the first signature met may lie inside that
+  // comment, which can hold anything, even a whole fake end record. Failing
+  // an exact fit, the last record whose comment fits is taken: bytes
+  // appended after an archive are tolerated, as unzip and libzip do. A
+  // comment that runs past the end means the file was cut short.
+  size_t found = tail;
+  bool comment_cut = false;
   for (size_t i = tail - kEndSize + 1; i-- > 0;) {
-    const unsigned char* p = buf.data() + i;
-    if (Le32(p) != kEndSignature) continue;
-    if (i + kEndSize + Le16(p + 20) > tail) continue;
-    uint64_t end_pos = tail_pos + i;
-    if (Le16(p + 4) != 0 && Le16(p + 4) != 0xffff) {
-      return Status::Unsupported(label + ": multi-disk archives are not supported");
+    if (Le32(buf.data() + i) != kEndSignature) continue;
+    size_t comment_end = i + kEndSize + Le16(buf.data() + i + 20);
+    if (comment_end == tail) {
+      found = i;
+      break;
     }
-    EndInfo info;
-    info.entry_count = Le16(p + 10);
-    info.directory_size = Le32(p + 12);
-    info.directory_offset = Le32(p + 16);
-    info.directory_end = end_pos;
-    // An entry count of 0xffff is not enough to demand zip64 records:
-    // libzip writes exactly 65535 entries without them.
-    bool zip64 = info.directory_size == 0xffffffff ||
-                 info.directory_offset == 0xffffffff;
-    if (zip64 || (end_pos >= kZip64LocatorSize && [&] {
-          unsigned char sig[4];
-          return ReadExactly(fd, end_pos - kZip64LocatorSize, 4, sig, label).ok() &&
-                 Le32(sig) == kZip64LocatorSignature;
-        }())) {
-      return ReadZip64End(fd, file_size, end_pos, label);
+    if (comment_end > tail) {
+      comment_cut = true;
+    } else if (found == tail) {
+      found = i;
     }
-    return info;
   }
-  return Status::Corrupt(label + ": not a zip file (no end of central directory record)");
+  if (found == tail) {
+    return Status::Corrupt(label + (comment_cut
+        ? ": end of central directory record truncated (its comment runs past the end of the file)"
+        : ": not a zip file (no end of central directory record)"));
+  }
+  const unsigned char* p = buf.data() + found;
+  uint64_t end_pos = tail_pos + found;
+  if (Le16(p + 4) != 0 && Le16(p + 4) != 0xffff) {
+    return Status::Unsupported(label + ": multi-disk archives are not supported");
+  }
+  EndInfo info;
+  info.entry_count = Le16(p + 10);
+  info.directory_size = Le32(p + 12);
+  info.directory_offset = Le32(p + 16);
+  info.directory_end = end_pos;
+  // An entry count of 0xffff is not enough to demand zip64 records:
+  // libzip writes exactly 65535 entries without them.
+  bool zip64 = info.directory_size == 0xffffffff ||
+               info.directory_offset == 0xffffffff;
+  if (zip64 || (end_pos >= kZip64LocatorSize && [&] {
+        unsigned char sig[4];
+        return ReadExactly(fd, end_pos - kZip64LocatorSize, 4, sig, label).ok() &&
+               Le32(sig) == kZip64LocatorSignature;
+      }())) {
+    return ReadZip64End(fd, file_size, end_pos, label);
+  }
+  return info;
 }
 
 // Applies the zip64 extended-information extra field: each 64-bit value is
@@ -260,11 +280,15 @@ Result<CentralDirectory> CentralDirectory::Read(int fd, uint64_t file_size,
         !s.ok()) {
       return s;
     }
-    r.local_header_offset += dir.prefix_length_;
-    if (r.local_header_offset >= start ||
-        r.compressed_size > start - r.local_header_offset) {
-      return Status::Corrupt(what + ": entry data lies outside the archive");
+    // A local header outside the archive means the directory contradicts
+    // the file: refused. A compressed size running on into later entries or
+    // the directory is damage to this entry alone: Archive::DataOffset
+    // checks it against the file on open, and that entry fails with EIO
+    // while the rest serve, as unzip fails only that file.
+    if (r.local_header_offset >= info.directory_offset) {
+      return Status::Corrupt(what + ": local header lies outside the archive");
     }
+    r.local_header_offset += dir.prefix_length_;
     if (dir.names_.size() + name_len > std::numeric_limits<uint32_t>::max()) {
       return Status::Unsupported(label + ": names exceed 4 GiB");
     }

@@ -4,8 +4,10 @@
 // This is layerfs' own reader of the zip container (not of compressed
 // data): it yields what libzip's public API does not, the offset of each
 // entry's local header, which the read path needs to pread and inflate
-// entries itself. It validates every offset and length against the file
-// size, so later reads never trust a number the archive has not earned.
+// entries itself. It validates the directory's own offsets and lengths and
+// every local header offset against the file, and refuses the archive when
+// they contradict it; an entry's compressed size is checked when the entry
+// is opened (Archive::DataOffset), so a wrong one costs that entry alone.
 // A prefix before the archive (a self-extractor stub) is detected from the
 // end record and every offset is shifted by it, as unzip and libzip do.
 //

@@ -47,7 +47,8 @@ class WholeEntryReader final : public FileReader {
     });
     if (!bytes.ok()) return bytes.status();
     const std::vector<char>& data = **bytes;
-    if (offset >= data.size()) return size_t(0);
+    // An empty `out` may have a null data(): memcpy must not see it.
+    if (offset >= data.size() || out.empty()) return size_t(0);
     size_t n = std::min<uint64_t>(out.size(), data.size() - offset);
     std::memcpy(out.data(), data.data() + offset, n);
     return n;

@@ -18,11 +18,12 @@ struct Candidate {
 
 }  // namespace
 
-UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers)
-    : layers_(std::move(layers)) {
+UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers, uint64_t root_ino)
+    : layers_(std::move(layers)), next_ino_(root_ino + 1) {
   std::vector<LayerRef> all;
   for (size_t i = layers_.size(); i-- > 0;) all.push_back({uint32_t(i), kRootNode});
-  root_.ino_ = 1;
+  root_.view_ = this;
+  root_.ino_ = root_ino;
   root_.type_ = NodeType::kDirectory;
   root_.mode_ = 0755;
   root_.merged_ = std::move(all);
@@ -36,20 +37,22 @@ UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers)
   }
 }
 
-Result<std::unique_ptr<UnionView>> UnionView::Open(const std::vector<std::string>& paths) {
+Result<std::unique_ptr<UnionView>> UnionView::Open(const std::vector<std::string>& paths,
+                                                   uint64_t root_ino) {
   std::vector<std::shared_ptr<const Layer>> layers;
   for (const std::string& path : paths) {
     Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
     if (!layer.ok()) return layer.status();
     layers.push_back(std::move(*layer));
   }
-  return std::make_unique<UnionView>(std::move(layers));
+  return std::make_unique<UnionView>(std::move(layers), root_ino);
 }
 
 void UnionView::InitNode(UnionNode& node, const UnionNode* parent, LayerRef top,
                          std::vector<LayerRef> merged) const {
   const LayerIndex& index = layers_[top.layer]->index();
   const LayerNode& n = index.node(top.node);
+  node.view_ = this;
   node.parent_ = parent;
   node.name_ = index.name(top.node);
   node.ino_ = next_ino_.fetch_add(1, std::memory_order_relaxed);

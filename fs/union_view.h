@@ -34,6 +34,8 @@ struct LayerRef {
   NodeId node = kNoNode;
 };
 
+class UnionView;
+
 class UnionNode {
  public:
   uint64_t ino() const { return ino_; }
@@ -44,6 +46,9 @@ class UnionNode {
   int64_t mtime() const { return mtime_; }
   std::string_view name() const { return name_; }
   const UnionNode* parent() const { return parent_; }
+  // The view this node belongs to (a mount may serve several generations
+  // of views while files of an older stack stay open).
+  const UnionView& view() const { return *view_; }
   // The layer that provides this node; for a directory, the lowest merged
   // layer, whose entry set its attributes when unzip -o created it.
   LayerRef source() const { return source_; }
@@ -52,6 +57,7 @@ class UnionNode {
   friend class UnionView;
 
   // Constant after the parent's listing is built.
+  const UnionView* view_ = nullptr;
   const UnionNode* parent_ = nullptr;
   std::string_view name_;  // points into a layer index's name pool
   uint64_t ino_ = 0;
@@ -73,10 +79,15 @@ class UnionNode {
 class UnionView {
  public:
   // Layers in the order of a function's Layers array: the last one wins.
-  explicit UnionView(std::vector<std::shared_ptr<const Layer>> layers);
+  // Inode numbers start at `root_ino` (the root's), so several views of
+  // one mount can be given disjoint ranges.
+  explicit UnionView(std::vector<std::shared_ptr<const Layer>> layers, uint64_t root_ino = 1);
+  UnionView(const UnionView&) = delete;
+  UnionView& operator=(const UnionView&) = delete;
 
   // Opens every path as a layer; fails on the first that cannot be opened.
-  static Result<std::unique_ptr<UnionView>> Open(const std::vector<std::string>& paths);
+  static Result<std::unique_ptr<UnionView>> Open(const std::vector<std::string>& paths,
+                                                 uint64_t root_ino = 1);
 
   const UnionNode& root() const { return root_; }
   // The child named `name`, or nullptr when there is none (or `dir` is not
@@ -108,7 +119,7 @@ class UnionView {
 
   const std::vector<std::shared_ptr<const Layer>> layers_;
   UnionNode root_;
-  mutable std::atomic<uint64_t> next_ino_{2};  // 1 is the root
+  mutable std::atomic<uint64_t> next_ino_;
   uint64_t total_file_bytes_ = 0;
   uint64_t file_count_ = 0;
 };

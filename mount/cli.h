@@ -14,9 +14,14 @@ namespace layerfs {
 // Runs the whole command line; returns the process exit code.
 int RunCli(const std::vector<std::string>& args);
 
-// Parses the arguments after `mount` (or the mount.fuse3 form
-// `SOURCE MOUNTPOINT -o OPTS`, with SOURCE a colon-separated zip list).
+// Parses the arguments after `mount`.
 Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args);
+
+// Parses the mount.fuse3 form `layerfs SOURCE MOUNTPOINT -o OPTS`: `args`
+// follow SOURCE, which lists the zips separated by colons, or only names
+// the mount when the options give function=.
+Result<MountOptions> ParseHelperArgs(const std::string& source,
+                                     const std::vector<std::string>& args);
 
 // Applies one -o list: our own keys are taken, mount(8)/systemd keys are
 // ignored, the rest are passed on to the kernel mount.

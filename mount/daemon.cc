@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +20,10 @@
 #include "mount/fuse_ops.h"
 #include "mount/logging.h"
 #include "mount/mount_state.h"
+#include "mount/function_layers.h"
 #include "mount/readiness.h"
+#include "mount/stack_control.h"
+#include "mount/stack_swap.h"
 
 namespace layerfs {
 
@@ -56,13 +60,17 @@ bool DetachStaleMount(const std::string& mountpoint) {
 }
 
 Status CheckMountpoint(const std::string& mountpoint) {
-  struct stat st;
-  if (::stat(mountpoint.c_str(), &st) != 0 && errno == ENOTCONN) {
+  // statfs, not stat, probes for a dead daemon: the kernel answers stat of
+  // a FUSE root from its attribute cache (ours never expires) even after
+  // the daemon died, but always sends statfs to the daemon.
+  struct statvfs vfs;
+  if (::statvfs(mountpoint.c_str(), &vfs) != 0 && errno == ENOTCONN) {
     spdlog::warn("mountpoint {}: stale mount of a dead daemon, detaching it", mountpoint);
     if (!DetachStaleMount(mountpoint)) {
       return Status::IoError("mountpoint " + mountpoint + ": cannot detach stale mount");
     }
   }
+  struct stat st;
   if (::stat(mountpoint.c_str(), &st) != 0) {
     return Status::NotFound("mountpoint " + mountpoint + ": " + std::strerror(errno));
   }
@@ -72,8 +80,19 @@ Status CheckMountpoint(const std::string& mountpoint) {
   return Status::Ok();
 }
 
+// fuse_opt splits options at commas; a backslash keeps one in a value.
+std::string EscapeOptionValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == ',' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::vector<std::string> FuseArgv(const MountOptions& options) {
-  std::string opts = "ro,nosuid,nodev,fsname=layerfs,subtype=layerfs,default_permissions";
+  std::string fsname = options.source.empty() ? "layerfs" : EscapeOptionValue(options.source);
+  std::string opts = "ro,nosuid,nodev,fsname=" + fsname + ",subtype=layerfs,default_permissions";
   if (::geteuid() == 0) opts += ",allow_other";
   for (const std::string& o : options.fuse_options) opts += "," + o;
   std::vector<std::string> argv = {"layerfs", "-o", opts};
@@ -131,6 +150,38 @@ void RedirectStdio() {
   ::dup2(null.get(), STDERR_FILENO);
 }
 
+// The remount/SIGHUP listener. SIGHUP re-reads what was mounted: the same
+// zips, or the function configuration resolved again. A listener that
+// cannot start costs only remounts, so the mount goes on without it.
+std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountState& state,
+                                           fuse_session* session) {
+  auto layers = std::make_shared<std::vector<std::string>>(options.layers);
+  auto generation = std::make_shared<uint64_t>(0);
+  auto reload = [&options, &state, session, layers,
+                 generation](const std::vector<std::string>& requested) -> Status {
+    std::vector<std::string> next = requested;
+    if (next.empty() && !options.function_config.empty()) {
+      Result<std::vector<std::string>> resolved =
+          ResolveFunctionLayers(options.function_config, options.store_dir);
+      if (!resolved.ok()) return resolved.status();
+      next = std::move(*resolved);
+    } else if (next.empty()) {
+      next = *layers;
+    }
+    if (Status s = SwapStack(state, session, next, *generation + 1); !s.ok()) return s;
+    ++*generation;
+    *layers = std::move(next);
+    return Status::Ok();
+  };
+  Result<std::unique_ptr<StackControl>> control = StackControl::Start(reload);
+  if (!control.ok()) {
+    spdlog::warn("remount disabled: {}", control.status().message());
+    return nullptr;
+  }
+  state.control_socket = (*control)->socket_path();
+  return std::move(*control);
+}
+
 // Serves until unmounted or signalled. The readiness thread stats the
 // mountpoint: that blocks until the kernel's INIT and a GETATTR have been
 // answered by this very loop, so "ready" means serving.
@@ -156,6 +207,9 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
     return 1;
   }
   spdlog::info("mounted {} layers on {}", options.layers.size(), options.mountpoint);
+  // Only the control thread takes SIGHUP: block it before any thread starts.
+  StackControl::BlockSighup();
+  std::unique_ptr<StackControl> control = StartControl(options, state, se.get());
   std::thread ready_thread([&] {
     struct stat st;
     if (::stat(options.mountpoint.c_str(), &st) == 0) {
@@ -169,6 +223,7 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
   fuse_loop_cfg_set_max_threads(config.get(), 16);
   fuse_loop_cfg_set_clone_fd(config.get(), 1);
   int rc = fuse_session_loop_mt(se.get(), config.get());
+  control.reset();  // no swap may start while the session goes away
   readiness.Stopping();
   fuse_session_unmount(se.get());
   ready_thread.join();
@@ -191,6 +246,16 @@ int RunMount(const MountOptions& options) {
     return 1;
   }
   LogIndexWarnings(**view);
+  // Opened before the fork, so a bad path is reported to the user.
+  std::unique_ptr<AccessLog> access_log;
+  if (!options.access_log.empty()) {
+    Result<std::unique_ptr<AccessLog>> opened = AccessLog::Open(options.access_log);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "layerfs: %s\n", opened.status().message().c_str());
+      return 1;
+    }
+    access_log = std::move(*opened);
+  }
 
   UniqueFd parent_pipe;
   if (!options.foreground) {
@@ -210,6 +275,7 @@ int RunMount(const MountOptions& options) {
   Readiness readiness(std::move(parent_pipe), options.ready_fd);
   MountState state(std::move(*view), options.cache_size, options.uid.value_or(0),
                    options.gid.value_or(0));
+  state.access_log = std::move(access_log);
   return Serve(options, state, readiness);
 }
 

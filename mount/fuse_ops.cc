@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -14,6 +15,8 @@
 
 #include "mount/mount_state.h"
 #include "mount/reply.h"
+#include "mount/stack_control.h"
+#include "mount/stats.h"
 
 namespace layerfs {
 
@@ -36,12 +39,12 @@ MountState& State(fuse_req_t req) {
 }
 
 const UnionNode& NodeOf(const MountState& state, fuse_ino_t ino) {
-  if (ino == FUSE_ROOT_ID) return state.view->root();
+  if (ino == FUSE_ROOT_ID) return state.Current().root();
   return *reinterpret_cast<const UnionNode*>(ino);
 }
 
-fuse_ino_t IdOf(const MountState& state, const UnionNode& node) {
-  if (&node == &state.view->root()) return FUSE_ROOT_ID;
+fuse_ino_t IdOf(const MountState& /*state*/, const UnionNode& node) {
+  if (&node == &node.view().root()) return FUSE_ROOT_ID;
   return reinterpret_cast<fuse_ino_t>(&node);
 }
 
@@ -54,7 +57,7 @@ struct stat AttrOf(const MountState& state, const UnionNode& node) {
     case NodeType::kSymlink: st.st_mode = S_IFLNK; break;
   }
   st.st_mode |= node.mode();
-  st.st_nlink = state.view->LinkCount(node);
+  st.st_nlink = node.view().LinkCount(node);
   st.st_uid = state.uid;
   st.st_gid = state.gid;
   st.st_size = off_t(node.is_directory() ? kBlockSize : node.size());
@@ -89,6 +92,23 @@ void Guard(fuse_req_t req, const char* op, Body&& body) noexcept {
   }
 }
 
+// ReplyError, counted in the mount's errors by kind.
+void ReplyCountedError(MountState& state, fuse_req_t req, const char* op, const Status& status) {
+  state.counters.CountError(status.code());
+  ReplyError(req, op, status);
+}
+
+// Replies to a getxattr for `value`: its size when asked for the size.
+void ReplyXattrValue(fuse_req_t req, size_t size, const std::string& value) {
+  if (size == 0) {
+    fuse_reply_xattr(req, value.size());
+  } else if (size < value.size()) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, value.data(), value.size());
+  }
+}
+
 void Init(void* userdata, fuse_conn_info* conn) noexcept {
   (void)userdata;
   // Let the kernel cache symlink targets and do readdirplus always.
@@ -109,12 +129,14 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
       fuse_reply_err(req, ENOTDIR);
       return;
     }
-    const UnionNode* child = state.view->Lookup(dir, name);
+    const UnionNode* child = dir.view().Lookup(dir, name);
     if (child == nullptr) {
       // A negative entry with a timeout: the kernel remembers the miss.
       state.counters.negative_lookups.fetch_add(1, std::memory_order_relaxed);
+      // At the root, misses are not cached: a remount may add the name,
+      // and only the root's own entries are invalidated then.
       fuse_entry_param e{};
-      e.entry_timeout = kForever;
+      e.entry_timeout = parent == FUSE_ROOT_ID ? 0 : kForever;
       fuse_reply_entry(req, &e);
       return;
     }
@@ -138,9 +160,10 @@ void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) noexcept {
 void ReadLink(fuse_req_t req, fuse_ino_t ino) noexcept {
   Guard(req, "readlink", [&] {
     MountState& state = State(req);
-    Result<std::string> target = state.view->ReadLink(NodeOf(state, ino));
+    const UnionNode& node = NodeOf(state, ino);
+    Result<std::string> target = node.view().ReadLink(node);
     if (!target.ok()) {
-      ReplyError(req, "readlink", target.status());
+      ReplyCountedError(state, req, "readlink", target.status());
       return;
     }
     fuse_reply_readlink(req, target->c_str());
@@ -164,7 +187,7 @@ void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
 void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bool plus) {
   MountState& state = State(req);
   const UnionNode& dir = NodeOf(state, ino);
-  std::span<const UnionNode> kids = state.view->Children(dir);
+  std::span<const UnionNode> kids = dir.view().Children(dir);
   std::vector<char> buf(size);
   size_t used = 0;
   for (off_t i = offset; i < off_t(kids.size()) + 2; ++i) {
@@ -218,9 +241,13 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
       return;
     }
     state.counters.opens.fetch_add(1, std::memory_order_relaxed);
+    if (state.access_log) {
+      state.access_log->RecordOpen(node.view(), node,
+                                   std::chrono::steady_clock::now() - state.mounted_steady);
+    }
     auto file = std::make_unique<OpenFile>();
     Result<std::unique_ptr<FileReader>> reader =
-        FileReader::Open(*state.view, node, state.resources);
+        FileReader::Open(node.view(), node, state.resources);
     if (reader.ok()) {
       file->reader = std::move(*reader);
     } else {
@@ -239,14 +266,14 @@ void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info*
     state.counters.reads.fetch_add(1, std::memory_order_relaxed);
     if (!file->reader) {
       state.counters.read_errors.fetch_add(1, std::memory_order_relaxed);
-      ReplyError(req, "read", file->error);
+      ReplyCountedError(state, req, "read", file->error);
       return;
     }
     std::vector<char> buf(size);
     Result<size_t> got = file->reader->Read(uint64_t(offset), buf);
     if (!got.ok()) {
       state.counters.read_errors.fetch_add(1, std::memory_order_relaxed);
-      ReplyError(req, "read", got.status());
+      ReplyCountedError(state, req, "read", got.status());
       return;
     }
     state.counters.bytes_served.fetch_add(*got, std::memory_order_relaxed);
@@ -266,8 +293,9 @@ void StatFs(fuse_req_t req, fuse_ino_t) noexcept {
     struct statvfs st {};
     st.f_bsize = kBlockSize;
     st.f_frsize = kBlockSize;
-    st.f_blocks = (state.view->total_file_bytes() + kBlockSize - 1) / kBlockSize;
-    st.f_files = state.view->file_count();
+    const UnionView& view = state.Current();
+    st.f_blocks = (view.total_file_bytes() + kBlockSize - 1) / kBlockSize;
+    st.f_files = view.file_count();
     st.f_namemax = 255;  // overlayfs and /usr/bin/env break on a wrong value
     st.f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
     fuse_reply_statfs(req, &st);
@@ -277,32 +305,33 @@ void StatFs(fuse_req_t req, fuse_ino_t) noexcept {
 void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) noexcept {
   Guard(req, "getxattr", [&] {
     MountState& state = State(req);
+    if (ino == FUSE_ROOT_ID && std::strcmp(name, kStatsXattr) == 0) {
+      ReplyXattrValue(req, size, StatsJson(state));
+      return;
+    }
+    if (ino == FUSE_ROOT_ID && std::strcmp(name, kControlXattr) == 0 &&
+        !state.control_socket.empty()) {
+      ReplyXattrValue(req, size, state.control_socket);
+      return;
+    }
     if (std::strcmp(name, kLayerXattr) != 0) {
       fuse_reply_err(req, ENODATA);
       return;
     }
-    const std::string& value = state.view->SourceLayer(NodeOf(state, ino)).path();
-    if (size == 0) {
-      fuse_reply_xattr(req, value.size());
-    } else if (size < value.size()) {
-      fuse_reply_err(req, ERANGE);
-    } else {
-      fuse_reply_buf(req, value.data(), value.size());
-    }
+    const UnionNode& node = NodeOf(state, ino);
+    ReplyXattrValue(req, size, node.view().SourceLayer(node).path());
   });
 }
 
 void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) noexcept {
   Guard(req, "listxattr", [&] {
-    (void)ino;
-    constexpr size_t kLength = sizeof(kLayerXattr);  // with its NUL
-    if (size == 0) {
-      fuse_reply_xattr(req, kLength);
-    } else if (size < kLength) {
-      fuse_reply_err(req, ERANGE);
-    } else {
-      fuse_reply_buf(req, kLayerXattr, kLength);
+    // NUL-terminated names; the root also has the mount's stats.
+    std::string names(kLayerXattr, sizeof(kLayerXattr));
+    if (ino == FUSE_ROOT_ID) names.append(kStatsXattr, sizeof(kStatsXattr));
+    if (ino == FUSE_ROOT_ID && !State(req).control_socket.empty()) {
+      names.append(kControlXattr, sizeof(kControlXattr));
     }
+    ReplyXattrValue(req, size, names);
   });
 }
 

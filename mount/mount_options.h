@@ -16,6 +16,10 @@ constexpr uint64_t kDefaultCacheSize = 64ull << 20;
 struct MountOptions {
   std::vector<std::string> layers;  // in Layers-array order: last wins
   std::string mountpoint;
+  // What the mount table shows as the source (fsname): the SOURCE of the
+  // mount.fuse3 form as given, so `mount -a` recognises an fstab line as
+  // mounted; otherwise the layers joined by ':' or the function config.
+  std::string source;
   bool foreground = false;
   bool fuse_debug = false;
   std::string log_level = "warn";
@@ -25,6 +29,11 @@ struct MountOptions {
   int ready_fd = -1;          // write a line here once serving
   std::string access_log;     // file for first-access lines, if any
   std::string log_file;       // log here instead of syslog when daemonised
+  // A Lambda function configuration (JSON) whose Layers array, resolved
+  // through the layer store, gives the layers; `layers` is then empty until
+  // the CLI fills it in.
+  std::string function_config;
+  std::string store_dir;      // the layer store; empty: the default one
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };

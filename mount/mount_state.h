@@ -9,13 +9,20 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "fs/file_reader.h"
 #include "fs/read_cache.h"
+#include "fs/status.h"
 #include "fs/union_view.h"
+#include "mount/access_log.h"
 
 namespace layerfs {
 
@@ -26,17 +33,56 @@ struct MountCounters {
   std::atomic<uint64_t> reads{0};
   std::atomic<uint64_t> bytes_served{0};
   std::atomic<uint64_t> read_errors{0};
+  // Failed requests by kind, indexed by ErrorCode (see CountError).
+  std::array<std::atomic<uint64_t>, 8> errors{};
+
+  void CountError(ErrorCode code) {
+    size_t kind = size_t(code);
+    if (kind < errors.size()) errors[kind].fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 struct MountState {
   MountState(std::unique_ptr<UnionView> v, uint64_t cache_size, uid_t u, gid_t g)
-      : view(std::move(v)), resources(cache_size), uid(u), gid(g) {}
+      : view_(std::shared_ptr<const UnionView>(std::move(v))),
+        resources(cache_size),
+        uid(u),
+        gid(g) {}
 
-  const std::unique_ptr<UnionView> view;
+  // The stack served now. The reference stays valid until unmount: a
+  // remount retires the old view instead of freeing it.
+  const UnionView& Current() const { return *view_.load(std::memory_order_acquire); }
+
+  // Makes `next` the stack new lookups see; returns the one it replaces,
+  // which is kept alive (retired_) for the nodes the kernel and open files
+  // still hold. Memory grows by one index per remount until unmount.
+  std::shared_ptr<const UnionView> Swap(std::shared_ptr<const UnionView> next) {
+    std::shared_ptr<const UnionView> old = view_.exchange(std::move(next));
+    std::lock_guard lock(retired_mu_);
+    retired_.push_back(old);
+    return old;
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const UnionView>> view_;
+  std::mutex retired_mu_;  // guards retired_
+  std::vector<std::shared_ptr<const UnionView>> retired_;
+
+ public:
   ReadResources resources;
   const uid_t uid;
   const gid_t gid;
   MountCounters counters;
+  // When this mount began serving: wall time for people, steady time for
+  // uptime and for the access log's offsets.
+  const std::chrono::system_clock::time_point mounted_at = std::chrono::system_clock::now();
+  const std::chrono::steady_clock::time_point mounted_steady = std::chrono::steady_clock::now();
+  // First opens are logged here with --access-log; null otherwise. Set by
+  // the daemon before the session starts, constant while it serves.
+  std::unique_ptr<AccessLog> access_log;
+  // Path of the remount control socket (root xattr user.layerfs.control);
+  // set before the session loop starts, constant after.
+  std::string control_socket;
 };
 
 }  // namespace layerfs

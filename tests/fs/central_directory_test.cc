@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include <chrono>
 #include <string>
 
 #include "fs/unique_fd.h"
@@ -234,10 +233,42 @@ TEST_F(CentralDirectoryTest, ArchiveCommentIsSkipped) {
   zip.File("a", "1");
   // A comment that itself holds an end-record signature must not fool the
   // backwards search.
-  zip.Comment(std::string("PK\x05\x06 not an end record", 25));
+  zip.Comment("PK\x05\x06 not an end record");
   CentralDirectory dir = MustRead(Write(zip));
   ASSERT_EQ(dir.records().size(), 1u);
   EXPECT_EQ(dir.name(dir.records()[0]), "a");
+}
+
+TEST_F(CentralDirectoryTest, FakeEndRecordInTheCommentIsSkipped) {
+  // A whole end record (comment length 0) inside the archive comment: the
+  // real one is the record whose comment runs exactly to the end.
+  std::string fake("PK\x05\x06\0\0\0\0\x01\0\x01\0\x2e\0\0\0\0\0\0\0\0\0", 22);
+  ZipBuilder zip;
+  zip.File("a", "1");
+  zip.Comment("before " + fake + " after");
+  CentralDirectory dir = MustRead(Write(zip));
+  ASSERT_EQ(dir.records().size(), 1u);
+  EXPECT_EQ(dir.name(dir.records()[0]), "a");
+}
+
+TEST_F(CentralDirectoryTest, BytesAfterTheEndRecordAreTolerated) {
+  std::string path = Write(ZipBuilder().File("a", "1"));
+  std::string bytes = ReadFile(path) + "appended by some tool";
+  WriteFile(path, bytes);
+  CentralDirectory dir = MustRead(path);
+  ASSERT_EQ(dir.records().size(), 1u);
+}
+
+TEST_F(CentralDirectoryTest, CommentCutShortIsRefusedAsTruncated) {
+  ZipBuilder zip;
+  zip.File("a", "1");
+  zip.Comment(std::string(200, 'c'));
+  std::string path = Write(zip);
+  std::string bytes = ReadFile(path);
+  WriteFile(path, bytes.substr(0, bytes.size() - 100));
+  Status s = MustFail(path);
+  EXPECT_EQ(s.code(), ErrorCode::kCorrupt);
+  EXPECT_NE(s.message().find("truncated"), std::string::npos) << s.message();
 }
 
 TEST_F(CentralDirectoryTest, PrefixStubShiftsEveryOffset) {
@@ -343,12 +374,16 @@ TEST_F(CentralDirectoryDamageTest, LocalHeaderOffsetOutsideTheArchive) {
   EXPECT_EQ(s.code(), ErrorCode::kCorrupt);
 }
 
-TEST_F(CentralDirectoryDamageTest, CompressedSizeRunsPastTheDirectory) {
+TEST_F(CentralDirectoryDamageTest, CompressedSizeRunningPastTheDirectoryIsKept) {
+  // Damage to one entry, not to the directory: the archive opens, and
+  // Archive::DataOffset fails that entry alone when it is opened.
   std::string path = Fresh("csize.zip");
   std::vector<EntryLocation> entries;
   ASSERT_TRUE(LocateEntries(path, &entries));
   ASSERT_TRUE(OverwriteBytes(path, entries[0].central_offset + 20, Le32(uint32_t(size_))));
-  EXPECT_EQ(MustFail(path).code(), ErrorCode::kCorrupt);
+  CentralDirectory dir = MustRead(path);
+  ASSERT_EQ(dir.records().size(), 3u);
+  EXPECT_EQ(dir.records()[0].compressed_size, size_);
 }
 
 TEST_F(CentralDirectoryDamageTest, NameLengthRunsPastTheDirectory) {
@@ -379,17 +414,13 @@ std::string ManyEntries(const TempDir& dir, const std::string& name, int count) 
 
 TEST_F(CentralDirectoryTest, Zip64ManyEntries) {
   // More than 65535 entries: the count lives only in the zip64 end record.
-  auto start = std::chrono::steady_clock::now();
   std::string path = ManyEntries(dir_, "many.zip", 65536 + 10);
-  auto built = std::chrono::steady_clock::now();
   std::string bytes = ReadFile(path);
   ASSERT_NE(bytes.find("PK\x06\x06"), std::string::npos) << "libzip wrote no zip64 end record";
   CentralDirectory dir = MustRead(path);
   ASSERT_EQ(dir.records().size(), 65546u);
   EXPECT_EQ(dir.name(dir.records()[0]), "d0/f0");
   EXPECT_EQ(dir.name(dir.records()[65545]), "d70/f65545");
-  RecordProperty("build_ms", int(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     built - start).count()));
 
   // The same archive behind a stub.
   ASSERT_TRUE(PrependBytes(path, std::string(777, 's')));

@@ -385,6 +385,15 @@ TEST_F(UnionViewTest, ReadLinkOfANonSymlinkFails) {
   EXPECT_EQ(view->ReadLink(At(*view, "d")).status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_F(UnionViewTest, ReadLinkRefusesTargetsLongerThanAPath) {
+  auto view = Stack({ZipBuilder()
+                         .Symlink("max", std::string(4095, 'm'))
+                         .Symlink("over", std::string(4096, 'o'))});
+  ASSERT_TRUE(view);
+  EXPECT_EQ(Link(*view, "max").size(), 4095u);
+  EXPECT_EQ(view->ReadLink(At(*view, "over")).status().code(), ErrorCode::kCorrupt);
+}
+
 TEST_F(UnionViewTest, SymlinksAreNeverFollowed) {
   auto view = Stack({ZipBuilder().File("real/x", "1").Symlink("link", "real")});
   ASSERT_TRUE(view);

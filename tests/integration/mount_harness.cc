@@ -1,14 +1,19 @@
 #include "tests/integration/mount_harness.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace layerfs::test {
 
@@ -53,6 +58,22 @@ bool IsMounted(const std::string& path) {
   return false;
 }
 
+int DaemonPid(const std::string& mountpoint) {
+  std::error_code ec;
+  for (const auto& proc : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string pid = proc.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(proc.path() / "cmdline", std::ios::binary);
+    std::vector<std::string> argv;
+    for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
+    if (argv.size() >= 3 && argv[0] == LayerfsBinary() && argv[1] == "mount" &&
+        argv.back() == mountpoint) {
+      return std::stoi(pid);
+    }
+  }
+  return -1;
+}
+
 ScratchDir::ScratchDir() {
   char tmpl[] = "/tmp/layerfs-test-XXXXXX";
   const char* made = ::mkdtemp(tmpl);
@@ -88,6 +109,51 @@ Mount::~Mount() {
       ::umount2(mountpoint_.c_str(), MNT_DETACH);
     }
   }
+}
+
+Child::Child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+             int keep_fd) {
+  // Everything execvp needs is built before fork: the child of a threaded
+  // test process may only call async-signal-safe functions.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
+  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp, args;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (std::string& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    if (keep_fd >= 0) ::fcntl(keep_fd, F_SETFD, 0);
+    ::execvpe(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+}
+
+Child::~Child() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+int Child::Wait(std::chrono::milliseconds limit) {
+  if (pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  return -1;
 }
 
 }  // namespace layerfs::test

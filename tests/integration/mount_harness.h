@@ -3,6 +3,9 @@
 // makes is gone when the test ends, even when it fails.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,10 @@ std::string LayerfsBinary();
 std::string FuseUnavailableReason();
 
 bool IsMounted(const std::string& path);
+
+// The pid of the background `layerfs mount ... MOUNTPOINT` daemon serving
+// `mountpoint`, or -1 when there is none.
+int DaemonPid(const std::string& mountpoint);
 
 // A fresh directory under /tmp, removed (after lazily unmounting anything
 // still mounted below it) on destruction.
@@ -60,6 +67,28 @@ class Mount {
  private:
   std::string mountpoint_;
   CommandResult result_;
+};
+
+// A process the test starts and waits for with a bound: fork + execvp of
+// `argv` (argv[0] searched in PATH) with `extra_env` ("NAME=value") added
+// to the environment. Descriptors stay close-on-exec except `keep_fd`.
+// A child still running when the object dies is killed (SIGKILL), so a
+// failed assertion leaves no daemon behind.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
+        int keep_fd = -1);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The wait status once the child exits within `limit`; -1 if it did not
+  // (it is then killed and reaped).
+  int Wait(std::chrono::milliseconds limit);
+
+ private:
+  pid_t pid_ = -1;
 };
 
 // Skips the current test, loudly, when FUSE mounts cannot run here.

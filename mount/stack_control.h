@@ -1,0 +1,61 @@
+// StackControl: how a running daemon is told to swap its layer stack.
+//
+// Two triggers, served by one thread:
+//  - SIGHUP: re-open the same layers (or re-resolve the same function
+//    configuration), picking up zips replaced on disk;
+//  - `layerfs remount MOUNTPOINT LAYER...`: a client connects to the
+//    daemon's unix socket (its path is the root's `user.layerfs.control`
+//    xattr), sends one absolute layer path per line and an empty line,
+//    and reads back "ok" or "error: <reason>".
+// The swap itself is the `reload` callback's job; it runs on this thread,
+// one at a time. SIGHUP must be blocked in every thread (BlockSighup()
+// before any thread starts) so that only this thread's signalfd sees it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fs/status.h"
+#include "fs/unique_fd.h"
+
+namespace layerfs {
+
+class StackControl {
+ public:
+  // `layers` is empty for "re-read the same configuration".
+  using Reload = std::function<Status(const std::vector<std::string>& layers)>;
+
+  // Blocks SIGHUP in the calling thread (and so in threads it starts later).
+  static void BlockSighup();
+
+  static Result<std::unique_ptr<StackControl>> Start(Reload reload);
+  ~StackControl();
+  StackControl(const StackControl&) = delete;
+  StackControl& operator=(const StackControl&) = delete;
+
+  const std::string& socket_path() const { return socket_path_; }
+
+ private:
+  StackControl(std::string path, UniqueFd listener, UniqueFd signals, UniqueFd stop,
+               Reload reload);
+  void Loop();
+  void Serve(int client);
+
+  const std::string socket_path_;
+  const UniqueFd listener_;
+  const UniqueFd signals_;  // signalfd for SIGHUP
+  const UniqueFd stop_;     // eventfd: the destructor asks the thread to end
+  const Reload reload_;
+  std::thread thread_;
+};
+
+// The client side: asks the daemon serving `mountpoint` to swap to `layers`
+// (empty: re-read its configuration). Returns the daemon's verdict.
+Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers);
+
+inline constexpr char kControlXattr[] = "user.layerfs.control";
+
+}  // namespace layerfs
