@@ -66,7 +66,9 @@ class WholeEntryReader final : public FileReader {
 // mu_ serialises use of the stream; blocks are shared through the cache.
 class StreamedEntryReader final : public FileReader {
  public:
-  static constexpr uint64_t kBlockSize = 256 << 10;
+  // Small enough that a random read's block costs little beyond the
+  // checkpoint span; large enough that a 128 KiB FUSE read takes two.
+  static constexpr uint64_t kBlockSize = 64 << 10;
 
   StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
                       ReadResources& resources)
@@ -77,7 +79,7 @@ class StreamedEntryReader final : public FileReader {
         cache_(resources.cache()),
         stream_(archive, record, data_offset,
                 resources.checkpoints().IndexFor(key_, size_)),
-        spacing_(CheckpointStore::SpacingFor(size_)) {}
+        spacing_(resources.checkpoints().SpacingFor(size_)) {}
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) override {
     size_t done = 0;

@@ -34,10 +34,11 @@ uint64_t CheckpointIndex::bytes() const {
   return total;
 }
 
-uint64_t CheckpointStore::SpacingFor(uint64_t uncompressed_size) {
-  constexpr uint64_t kMinSpacing = 1ull << 20;
-  constexpr uint64_t kMaxCheckpoints = 256;
-  return std::max(kMinSpacing, uncompressed_size / kMaxCheckpoints + 1);
+uint64_t CheckpointStore::SpacingFor(uint64_t uncompressed_size) const {
+  constexpr uint64_t kMinSpacing = 256 << 10;
+  constexpr uint64_t kCheckpointBytes = (32 << 10) + sizeof(InflateCheckpoint);
+  uint64_t max_checkpoints = std::max<uint64_t>(1, budget_ / kCheckpointBytes);
+  return std::max(kMinSpacing, uncompressed_size / max_checkpoints + 1);
 }
 
 std::shared_ptr<CheckpointIndex> CheckpointStore::IndexFor(const CacheKey& key,

@@ -56,9 +56,10 @@ class CheckpointStore {
   // The index for an entry (key.block is ignored), created if needed.
   std::shared_ptr<CheckpointIndex> IndexFor(const CacheKey& key, uint64_t uncompressed_size);
 
-  // Spacing for an entry of this size: about every MiB, but never more
-  // than 256 checkpoints (8 MiB of windows) for one entry.
-  static uint64_t SpacingFor(uint64_t uncompressed_size);
+  // Spacing for an entry of this size: every 256 KiB, so a random read
+  // inflates 128 KiB on average before its block, but wider when that
+  // many windows would not fit the budget (one entry may fill all of it).
+  uint64_t SpacingFor(uint64_t uncompressed_size) const;
 
  private:
   void TrimLocked();

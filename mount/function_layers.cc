@@ -7,6 +7,7 @@
 
 #include "fs/function_config.h"
 #include "fs/layer_store.h"
+#include "mount/stack_resolver.h"
 
 namespace layerfs {
 
@@ -14,13 +15,6 @@ namespace {
 
 // Lambda refuses more than this many layers on one function.
 constexpr size_t kLambdaMaxLayers = 5;
-
-Result<std::string> StoreDir(const std::string& given) {
-  if (!given.empty()) return given;
-  const char* env = std::getenv("LAYERFS_STORE");
-  const char* home = std::getenv("HOME");
-  return DefaultStoreDir(env == nullptr ? "" : env, ::getuid(), home == nullptr ? "" : home);
-}
 
 // The same failure, its message wrapped in context.
 Status Prefixed(const Status& s, const std::string& before, const std::string& after) {
@@ -51,7 +45,7 @@ Result<std::vector<std::string>> ResolveFunctionLayers(const std::string& config
     spdlog::warn("{}: {} layers; Lambda allows at most {}", config_path, config->layers.size(),
                  kLambdaMaxLayers);
   }
-  Result<std::string> dir = StoreDir(store_dir);
+  Result<std::string> dir = ResolveStoreDir(store_dir);
   if (!dir.ok()) return dir.status();
   // Nothing is published through this handle, so no zip validator.
   Result<LayerStore> store = LayerStore::Open(*dir, ZipValidator());

@@ -27,13 +27,6 @@ namespace {
 constexpr double kForever = 365.0 * 24 * 3600;
 constexpr unsigned kBlockSize = 4096;
 
-// One open file: its reader, or why it has none (reported on read, so an
-// unreadable entry still opens and lists like any other).
-struct OpenFile {
-  std::unique_ptr<FileReader> reader;
-  Status error;
-};
-
 MountState& State(fuse_req_t req) {
   return *static_cast<MountState*>(fuse_req_userdata(req));
 }
@@ -253,7 +246,7 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
     } else {
       file->error = reader.status();
     }
-    fi->fh = reinterpret_cast<uint64_t>(file.release());  // owned by the kernel's handle
+    fi->fh = state.open_files.Add(std::move(file));
     fi->keep_cache = 1;  // contents never change: page cache survives close
     fuse_reply_open(req, fi);
   });
@@ -262,7 +255,7 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
 void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) noexcept {
   Guard(req, "read", [&] {
     MountState& state = State(req);
-    auto* file = reinterpret_cast<OpenFile*>(fi->fh);
+    OpenFile* file = &OpenFiles::Get(fi->fh);
     state.counters.reads.fetch_add(1, std::memory_order_relaxed);
     if (!file->reader) {
       state.counters.read_errors.fetch_add(1, std::memory_order_relaxed);
@@ -282,8 +275,7 @@ void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info*
 }
 
 void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) noexcept {
-  std::unique_ptr<OpenFile> file(reinterpret_cast<OpenFile*>(fi->fh));
-  file.reset();
+  State(req).open_files.Remove(fi->fh);
   fuse_reply_err(req, 0);
 }
 

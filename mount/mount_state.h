@@ -23,6 +23,7 @@
 #include "fs/status.h"
 #include "fs/union_view.h"
 #include "mount/access_log.h"
+#include "mount/open_files.h"
 
 namespace layerfs {
 
@@ -83,6 +84,9 @@ struct MountState {
   // Path of the remount control socket (root xattr user.layerfs.control);
   // set before the session loop starts, constant after.
   std::string control_socket;
+  // Declared last so it is destroyed first: its readers use resources and
+  // the views above.
+  OpenFiles open_files;
 };
 
 }  // namespace layerfs

@@ -1,6 +1,5 @@
 #include "mount/store_commands.h"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 
 #include "fs/layer_arn.h"
 #include "fs/layer_version.h"
+#include "mount/stack_resolver.h"
 
 namespace layerfs {
 
@@ -92,20 +92,6 @@ Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
   return parsed;
 }
 
-std::string HomeDir() {
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != 0) {
-    return home;
-  }
-  struct passwd entry;
-  struct passwd* found = nullptr;
-  std::vector<char> buffer(16384);
-  if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
-      found != nullptr && found->pw_dir != nullptr) {
-    return found->pw_dir;
-  }
-  return "";
-}
-
 Result<std::string> StoreDir(const ParsedArgs& args) {
   if (args.Has("--store")) {
     std::string dir = args.Get("--store");
@@ -113,8 +99,7 @@ Result<std::string> StoreDir(const ParsedArgs& args) {
       return Status::InvalidArgument("--store needs a directory");
     return dir;
   }
-  const char* env = std::getenv("LAYERFS_STORE");
-  return DefaultStoreDir(env == nullptr ? "" : env, getuid(), HomeDir());
+  return ResolveStoreDir("");
 }
 
 int Usage(std::ostream& err, std::string_view command, const std::string& what,

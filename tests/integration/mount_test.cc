@@ -20,14 +20,6 @@
 namespace layerfs::test {
 namespace {
 
-void UnzipInto(const std::vector<std::string>& zips, const std::string& dir) {
-  Shell("mkdir -p " + Quote(dir));
-  for (const std::string& z : zips) {
-    CommandResult r = Shell("cd " + Quote(dir) + " && TZ=UTC unzip -qo " + Quote(z));
-    ASSERT_EQ(r.exit_code, 0) << z << ": " << r.output;
-  }
-}
-
 std::string Blob(size_t size, unsigned seed) {
   std::string s(size, '\0');
   uint32_t x = seed * 2654435761u + 1;
@@ -82,7 +74,7 @@ TEST(MountTest, FiveLayerStackMatchesUnzipExtraction) {
   LAYERFS_REQUIRE_FUSE();
   ScratchDir tmp;
   std::vector<std::string> zips = BuildFiveLayers(tmp);
-  UnzipInto(zips, tmp / "extracted");
+  ASSERT_TRUE(UnzipInto(zips, tmp / "extracted"));
   Mount mount(zips, tmp / "mnt");
   ASSERT_TRUE(mount.ok()) << mount.result().output;
   auto merged = [&](const std::string& rel) {

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+
+#include "tests/integration/mount_harness.h"
 
 namespace layerfs::test {
 
@@ -127,6 +130,16 @@ void SetMtime(const std::string& path, long mtime) {
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool UnzipInto(const std::vector<std::string>& zips, const std::string& dir) {
+  Shell("mkdir -p " + Quote(dir));
+  for (const std::string& z : zips) {
+    CommandResult r = Shell("cd " + Quote(dir) + " && TZ=UTC unzip -qo " + Quote(z));
+    EXPECT_EQ(r.exit_code, 0) << z << ": " << r.output;
+    if (r.exit_code != 0) return false;
+  }
+  return true;
 }
 
 }  // namespace layerfs::test

@@ -29,4 +29,9 @@ void MakeSymlink(const std::string& target, const std::string& path);
 void SetMtime(const std::string& path, long mtime);
 std::string ReadAll(const std::string& path);
 
+// The oracle: extracts `zips` in order into `dir` with `unzip -o` (in
+// UTC, as Lambda's runtime does); false, with a test failure, if unzip
+// fails.
+bool UnzipInto(const std::vector<std::string>& zips, const std::string& dir);
+
 }  // namespace layerfs::test
