@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -233,9 +234,22 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
   return rc >= 0 ? 0 : 1;
 }
 
+// glibc gives each busy thread its own heap (up to 8 per core), and each
+// keeps the freed blocks of a burst of reads: with 16 FUSE workers that
+// was 20 MiB of peak RSS beyond the cache on the bench stack. Two heaps,
+// and buffers of 1 MiB or more (whole decompressed entries) mapped and
+// unmapped on their own, keep the daemon near its cache bound (measured:
+// 100 -> 80 MiB peak reading the bench stack with the 64 MiB cache).
+// Must run before any thread starts.
+void BoundMallocHeaps() {
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+}
+
 }  // namespace
 
 int RunMount(const MountOptions& options) {
+  BoundMallocHeaps();
   if (Status s = CheckMountpoint(options.mountpoint); !s.ok()) {
     std::fprintf(stderr, "layerfs: %s\n", s.message().c_str());
     return 1;

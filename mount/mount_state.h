@@ -20,16 +20,18 @@
 
 #include "fs/file_reader.h"
 #include "fs/read_cache.h"
+#include "fs/reader_pool.h"
 #include "fs/status.h"
 #include "fs/union_view.h"
 #include "mount/access_log.h"
-#include "mount/open_files.h"
 
 namespace layerfs {
 
 struct MountCounters {
   std::atomic<uint64_t> lookups{0};
   std::atomic<uint64_t> negative_lookups{0};
+  // Files the daemon opened for reading (readers made; the kernel opens
+  // files without telling us, see MountState::zero_message_open).
   std::atomic<uint64_t> opens{0};
   std::atomic<uint64_t> reads{0};
   std::atomic<uint64_t> bytes_served{0};
@@ -84,9 +86,15 @@ struct MountState {
   // Path of the remount control socket (root xattr user.layerfs.control);
   // set before the session loop starts, constant after.
   std::string control_socket;
+  // Whether the kernel opens files and directories without asking us
+  // (FUSE_CAP_NO_OPEN_SUPPORT / NO_OPENDIR_SUPPORT); set by init, before
+  // any open arrives. Opens are still served with --access-log, which must
+  // see every open, even of an empty file that is never read.
+  std::atomic<bool> zero_message_open{false};
+  std::atomic<bool> zero_message_opendir{false};
   // Declared last so it is destroyed first: its readers use resources and
-  // the views above.
-  OpenFiles open_files;
+  // the views above. 64 readers: a streamed one holds ~170 KiB.
+  ReaderPool readers{64};
 };
 
 }  // namespace layerfs

@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 
@@ -93,17 +94,28 @@ def run(cmd, *, cwd=None, env=None, timeout=CMD_TIMEOUT, shell=False, check=True
                                  start_new_session=True)
         except OSError as e:
             raise Failed(f"`{shown}`: {e}")
-        try:
-            rc = p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+        # p.wait(timeout=...) polls with sleeps of up to 50 ms, which would
+        # round every figure up to the next 50 ms: wait blocking instead,
+        # with a timer that kills the group on timeout.
+        timed_out = threading.Event()
+
+        def kill():
+            timed_out.set()
             os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            raise Failed(f"`{shown}` timed out after {timeout} s")
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            rc = p.wait()
         except BaseException:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             raise
+        finally:
+            timer.cancel()
         dt = time.perf_counter() - t0
+        if timed_out.is_set():
+            raise Failed(f"`{shown}` timed out after {timeout} s")
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace")

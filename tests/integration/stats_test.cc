@@ -162,6 +162,11 @@ TEST(StatsTest, AccessLogNamesEachOpenedFileOnceWithItsLayer) {
   struct stat st;
   ASSERT_EQ(::stat((m + "/data/big.bin").c_str(), &st), 0);  // looked at, never opened
   Shell("ls -lR " + Quote(m));
+  // Opened and closed unread (as Python does with an empty __init__.py):
+  // with --access-log the daemon still hears of every open.
+  int fd = ::open((m + "/bad.txt").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
 
   std::ifstream in(log);
   std::map<std::string, std::string> layer_of;
@@ -180,10 +185,34 @@ TEST(StatsTest, AccessLogNamesEachOpenedFileOnceWithItsLayer) {
     EXPECT_GE(s, last_seconds);  // one opener: lines in order
     last_seconds = s;
   }
-  EXPECT_EQ(lines, 2);
+  EXPECT_EQ(lines, 3);
+  EXPECT_EQ(layer_of["bad.txt"], zips[1]);
   EXPECT_EQ(layer_of["lib/b.py"], zips[1]);
   EXPECT_EQ(layer_of["lib/a.py"], zips[0]);
   EXPECT_EQ(layer_of.count("data/big.bin"), 0u);
+}
+
+// Without --access-log the kernel opens files without a request (FUSE's
+// zero-message open) and keeps their pages: reopening and rereading a
+// file costs the daemon nothing, and a reader made once serves them all.
+TEST(StatsTest, RereadsOfReopenedFilesNeverReachTheDaemon) {
+  LAYERFS_REQUIRE_FUSE();
+  ScratchDir tmp;
+  Mount mount(BuildLayers(tmp), tmp / "mnt");
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  const std::string m = mount.path();
+  ASSERT_EQ(ReadAll(m + "/data/big.bin").size(), size_t(3 << 20));
+  ASSERT_EQ(ReadAll(m + "/lib/a.py"), "print('a')\n");
+  Json before = StatsJson(m);
+  EXPECT_EQ(before["opens"].get<uint64_t>(), 2u);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(ReadAll(m + "/lib/a.py"), "print('a')\n");
+    ASSERT_EQ(ReadAll(m + "/data/big.bin").size(), size_t(3 << 20));
+  }
+  Json after = StatsJson(m);
+  EXPECT_EQ(after["reads"], before["reads"]);
+  EXPECT_EQ(after["opens"], before["opens"]);
+  EXPECT_EQ(after["bytes_served"], before["bytes_served"]);
 }
 
 TEST(StatsTest, AnAccessLogThatCannotBeWrittenFailsTheMount) {

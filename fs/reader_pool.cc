@@ -1,0 +1,42 @@
+#include "fs/reader_pool.h"
+
+namespace layerfs {
+
+Result<std::shared_ptr<FileReader>> ReaderPool::Get(const UnionView& view,
+                                                    const UnionNode& node,
+                                                    ReadResources& resources, bool* made) {
+  *made = false;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = map_.find(&node); it != map_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return it->second->second;
+    }
+  }
+  *made = true;
+  Result<std::unique_ptr<FileReader>> opened = FileReader::Open(view, node, resources);
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<FileReader> reader = std::move(*opened);
+  std::shared_ptr<FileReader> dropped;  // freed outside the lock
+  std::lock_guard lock(mu_);
+  if (auto it = map_.find(&node); it != map_.end()) {
+    // Another read made one meanwhile: keep that one, so all share it.
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+  }
+  lru_.emplace_front(&node, reader);
+  map_.emplace(&node, lru_.begin());
+  if (lru_.size() > capacity_) {
+    dropped = std::move(lru_.back().second);
+    map_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+  return reader;
+}
+
+size_t ReaderPool::size() const {
+  std::lock_guard lock(mu_);
+  return lru_.size();
+}
+
+}  // namespace layerfs
