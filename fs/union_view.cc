@@ -133,6 +133,17 @@ uint32_t UnionView::LinkCount(const UnionNode& node) const {
   return 2 + node.subdir_count_;
 }
 
+void UnionView::MergeAll(const std::atomic<bool>& stop) const {
+  std::vector<const UnionNode*> pending = {&root_};
+  while (!pending.empty() && !stop.load(std::memory_order_relaxed)) {
+    const UnionNode* dir = pending.back();
+    pending.pop_back();
+    for (const UnionNode& child : Children(*dir)) {
+      if (child.is_directory()) pending.push_back(&child);
+    }
+  }
+}
+
 uint32_t UnionView::RecordOf(const UnionNode& node) const {
   return layers_[node.source_.layer]->index().node(node.source_.node).record;
 }

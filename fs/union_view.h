@@ -97,6 +97,11 @@ class UnionView {
   std::span<const UnionNode> Children(const UnionNode& dir) const;
   // 2 + subdirectories for directories, 1 otherwise.
   uint32_t LinkCount(const UnionNode& node) const;
+
+  // Merges every directory's listing now, so that first looks cost no
+  // merging later (the daemon runs it in the background once serving).
+  // Returns early, leaving the rest lazy, once `stop` is set.
+  void MergeAll(const std::atomic<bool>& stop) const;
   // The stored target of a symlink, byte for byte.
   Result<std::string> ReadLink(const UnionNode& node) const;
   // "a/b/c" relative to the root, for messages.

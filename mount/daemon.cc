@@ -5,11 +5,13 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -220,10 +222,20 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
       readiness.Failed("mountpoint " + options.mountpoint + ": mount does not answer");
     }
   });
+  // Merge the whole union in the background, at low priority, so first
+  // looks (a cold find, an import's stats) find listings ready instead of
+  // merging them on the request path. Remounted stacks merge lazily.
+  std::atomic<bool> stop_merging{false};
+  std::thread merger([&] {
+    ::setpriority(PRIO_PROCESS, ::gettid(), 10);
+    state.Current().MergeAll(stop_merging);
+  });
   std::unique_ptr<fuse_loop_config, LoopConfigDestroy> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 16);
   fuse_loop_cfg_set_clone_fd(config.get(), 1);
   int rc = fuse_session_loop_mt(se.get(), config.get());
+  stop_merging = true;
+  merger.join();
   control.reset();  // no swap may start while the session goes away
   readiness.Stopping();
   fuse_session_unmount(se.get());

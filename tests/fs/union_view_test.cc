@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <set>
 #include <string>
 #include <thread>
@@ -529,6 +530,47 @@ TEST_F(UnionViewTest, ConcurrentLookupsAgree) {
       EXPECT_EQ(s.children, 20u);  // f0..f19 from the three layers
     }
   }
+}
+
+// The daemon merges the whole tree in the background while requests
+// look things up: both must see the same listings, and a stop set before
+// the merge starts leaves everything to lazy merging.
+TEST_F(UnionViewTest, MergeAllRacesWithLookupsAndStops) {
+  std::vector<ZipBuilder> layers(3);
+  for (int l = 0; l < 3; ++l) {
+    for (int d = 0; d < 20; ++d) {
+      for (int f = 0; f < 5; ++f) {
+        layers[l].File("d" + std::to_string(d) + "/s" + std::to_string(f % 2) + "/f" +
+                           std::to_string(f + l),
+                       "x");
+      }
+    }
+  }
+  auto stopped = Stack(layers);
+  ASSERT_TRUE(stopped);
+  std::atomic<bool> stop{true};
+  stopped->MergeAll(stop);
+  EXPECT_EQ(List(*stopped, "d3/s0"), (Names{"f0", "f1", "f2", "f3", "f4", "f5", "f6"}));
+
+  auto view = Stack(layers);
+  ASSERT_TRUE(view);
+  std::atomic<bool> go{false};
+  std::thread merger([&] { view->MergeAll(go); });
+  std::vector<std::thread> lookers;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    lookers.emplace_back([&, t] {
+      for (int d = 19; d >= 0; --d) {
+        std::string dir = "d" + std::to_string((d + t * 5) % 20);
+        if (List(*view, dir + "/s1") != Names{"f1", "f2", "f3", "f4", "f5"}) ++wrong;
+        if (view->LinkCount(At(*view, dir)) != 4) ++wrong;
+      }
+    });
+  }
+  merger.join();
+  for (std::thread& t : lookers) t.join();
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(List(*view, ""), List(*stopped, ""));
 }
 
 }  // namespace
