@@ -31,10 +31,6 @@ UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers, uint64_t 
     root_.source_ = root_.merged_.front();
     root_.mtime_ = layers_.back()->archive().file_mtime();
   }
-  for (const auto& layer : layers_) {
-    total_file_bytes_ += layer->index().total_file_bytes();
-    file_count_ += layer->index().file_count();
-  }
 }
 
 Result<std::unique_ptr<UnionView>> UnionView::Open(const std::vector<std::string>& paths,
@@ -142,6 +138,25 @@ void UnionView::MergeAll(const std::atomic<bool>& stop) const {
       if (child.is_directory()) pending.push_back(&child);
     }
   }
+}
+
+const UnionView::FileTotals& UnionView::Totals() const {
+  std::call_once(totals_once_, [&] {
+    std::vector<const UnionNode*> pending = {&root_};
+    while (!pending.empty()) {
+      const UnionNode* dir = pending.back();
+      pending.pop_back();
+      for (const UnionNode& child : Children(*dir)) {
+        if (child.is_directory()) {
+          pending.push_back(&child);
+        } else if (child.type() == NodeType::kFile) {
+          ++totals_.files;
+          totals_.bytes += child.size();
+        }
+      }
+    }
+  });
+  return totals_;
 }
 
 uint32_t UnionView::RecordOf(const UnionNode& node) const {

@@ -113,9 +113,11 @@ class UnionView {
   // The central-directory record of a file or symlink node.
   uint32_t RecordOf(const UnionNode& node) const;
 
-  // For statfs: what `unzip -o` of the stack would hold.
-  uint64_t total_file_bytes() const { return total_file_bytes_; }
-  uint64_t file_count() const { return file_count_; }
+  // For statfs: the regular files `unzip -o` of the stack would leave and
+  // their bytes (an overridden file counts once). The first call merges
+  // the whole tree; the answer is kept.
+  uint64_t total_file_bytes() const { return Totals().bytes; }
+  uint64_t file_count() const { return Totals().files; }
 
  private:
   void BuildListing(const UnionNode& dir) const;
@@ -125,8 +127,14 @@ class UnionView {
   const std::vector<std::shared_ptr<const Layer>> layers_;
   UnionNode root_;
   mutable std::atomic<uint64_t> next_ino_;
-  uint64_t total_file_bytes_ = 0;
-  uint64_t file_count_ = 0;
+  struct FileTotals {
+    uint64_t files = 0;
+    uint64_t bytes = 0;
+  };
+  const FileTotals& Totals() const;
+
+  mutable std::once_flag totals_once_;
+  mutable FileTotals totals_;  // written once, under totals_once_
 };
 
 }  // namespace layerfs

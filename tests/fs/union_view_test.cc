@@ -468,6 +468,13 @@ TEST_F(UnionViewTest, TotalsForStatfs) {
   ASSERT_TRUE(view);
   EXPECT_EQ(view->file_count(), 3u);
   EXPECT_EQ(view->total_file_bytes(), 17u);
+  // What unzip -o leaves: an overridden file once, at its upper size;
+  // nothing of a directory a file replaced.
+  auto overridden = Stack({ZipBuilder().File("a", std::string(10, 'a')).File("d/b", "bb"),
+                           ZipBuilder().File("a", std::string(4, 'A')).File("d", "file")});
+  ASSERT_TRUE(overridden);
+  EXPECT_EQ(overridden->file_count(), 2u);
+  EXPECT_EQ(overridden->total_file_bytes(), 8u);
 }
 
 TEST_F(UnionViewTest, OpenFailsNamingTheBadLayer) {
