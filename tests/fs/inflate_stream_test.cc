@@ -13,6 +13,7 @@
 
 #include "fs/archive.h"
 #include "fs/inflate_checkpoints.h"
+#include "tests/noise_bytes.h"
 #include "tests/same_bytes.h"
 #include "tests/test_files.h"
 #include "tests/zip_builder.h"
@@ -20,18 +21,10 @@
 namespace layerfs {
 namespace {
 
+using testing_bytes::Noise;
 using testing_bytes::SameBytes;
 using testing_files::TempDir;
 using namespace testing_zip;
-
-// Compressible but varied bytes (about 4 bits of entropy a byte), so
-// deflate emits many small blocks, as it does for real code and data.
-std::string Varied(size_t size, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out(size, '\0');
-  for (char& c : out) c = char('a' + rng() % 16);
-  return out;
-}
 
 TEST(CheckpointStoreTest, SpacingIsDenseUnlessTheBudgetIsShort) {
   CheckpointStore store(16 << 20);  // a 64 MiB --cache-size's quarter
@@ -64,7 +57,7 @@ TEST(CheckpointIndexTest, OnlyTheFrontierGrows) {
 class InflateStreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    text_ = Varied(6 << 20, 7);
+    text_ = Noise(6 << 20, 7);
     std::string path = dir_ / "big.zip";
     ASSERT_TRUE(ZipBuilder().File("big", text_).Compress(Compression::kDeflate).Write(path));
     Result<std::unique_ptr<Archive>> archive = Archive::Open(path);

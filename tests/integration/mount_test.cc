@@ -16,20 +16,12 @@
 
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
+#include "tests/noise_bytes.h"
 
 namespace layerfs::test {
 namespace {
 
-std::string Blob(size_t size, unsigned seed) {
-  std::string s(size, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (size_t i = 0; i < size; ++i) {
-    x = x * 1103515245u + 12345u;
-    // Half text-like, half noisy: deflate does real work on both.
-    s[i] = (i / 4096) % 2 ? char(x >> 24) : char('a' + (x >> 24) % 26);
-  }
-  return s;
-}
+using testing_bytes::Noise;
 
 // Five layers shaped like real ones: Python packages, a Node module tree,
 // bin/ and lib/ with .so version symlinks, and overrides of earlier files.
@@ -39,20 +31,20 @@ std::vector<std::string> BuildFiveLayers(const ScratchDir& tmp) {
               l5 = tmp / "src5";
   for (int i = 0; i < 40; ++i) {
     WriteFile(l1 + "/" + sp + "/boto/mod" + std::to_string(i) + ".py",
-              "# module " + std::to_string(i) + "\n" + Blob(500 + i * 37, i), 0644,
+              "# module " + std::to_string(i) + "\n" + Noise(500 + i * 37, i), 0644,
               1600000000 + i);
   }
-  WriteFile(l1 + "/" + sp + "/boto/data/endpoints.json", Blob(300000, 7), 0644, 1650000000);
+  WriteFile(l1 + "/" + sp + "/boto/data/endpoints.json", Noise(300000, 7), 0644, 1650000000);
   WriteFile(l1 + "/" + sp + "/boto/secret.cfg", "key", 0600);
   MakeDir(l1 + "/" + sp + "/boto/data", 0755, 1660000000);
-  WriteFile(l2 + "/" + sp + "/numpy/core.so", Blob(3 << 20, 9), 0755, 1610000000);
+  WriteFile(l2 + "/" + sp + "/numpy/core.so", Noise(3 << 20, 9), 0755, 1610000000);
   WriteFile(l2 + "/" + sp + "/numpy/__init__.py", "import numpy.core\n", 0644, 1610000001);
   WriteFile(l2 + "/" + sp + "/boto/mod3.py", "# numpy layer overrides mod3\n", 0644, 1690000000);
-  WriteFile(l3 + "/nodejs/node_modules/lodash/index.js", Blob(70000, 11), 0644, 1620000000);
+  WriteFile(l3 + "/nodejs/node_modules/lodash/index.js", Noise(70000, 11), 0644, 1620000000);
   WriteFile(l3 + "/nodejs/node_modules/lodash/package.json", "{\"name\":\"lodash\"}", 0644);
   WriteFile(l3 + "/nodejs/node_modules/.bin/empty", "", 0755);
   WriteFile(l4 + "/bin/tool", "#!/bin/sh\necho tool\n", 0755, 1630000000);
-  WriteFile(l4 + "/lib/libfoo.so.1.2.3", Blob(200000, 13), 0755, 1630000001);
+  WriteFile(l4 + "/lib/libfoo.so.1.2.3", Noise(200000, 13), 0755, 1630000001);
   MakeSymlink("libfoo.so.1.2.3", l4 + "/lib/libfoo.so.1");
   MakeSymlink("libfoo.so.1", l4 + "/lib/libfoo.so");
   MakeSymlink("/opt/bin/tool", l4 + "/bin/tool-abs");

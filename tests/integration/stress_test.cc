@@ -497,20 +497,37 @@ class StressTest : public ::testing::Test {
     if (!why.empty()) GTEST_SKIP() << "SKIP (no FUSE mount possible): " << why;
     ASSERT_TRUE(SharedStack().ok) << "the layer stack or its oracle could not be built";
   }
+
+  // Mounts the shared stack with the small cache, arms the hang guard for
+  // a storm of `default_seconds` (or LAYERFS_STRESS_SECONDS), and notes
+  // the daemon's pid and first counters.
+  void MountStack(int default_seconds) {
+    mount_ = std::make_unique<Mount>(SharedStack().zips, tmp_ / "mnt", "--cache-size 4M");
+    ASSERT_TRUE(mount_->ok()) << mount_->result().output;
+    m_ = mount_->path();
+    length_ = StormLength(default_seconds);
+    guard_ = std::make_unique<HangGuard>(m_, length_ + 180s);
+    before_ = StatsJson(m_);
+    daemon_ = before_.value("pid", -1);
+    ASSERT_GT(daemon_, 0);
+  }
+
+  ScratchDir tmp_;
+  std::unique_ptr<Mount> mount_;
+  std::unique_ptr<HangGuard> guard_;  // destroyed before the mount it watches
+  std::string m_;
+  std::chrono::seconds length_{0};
+  Json before_;
+  pid_t daemon_ = -1;
 };
 
 TEST_F(StressTest, RandomReadsFrom16ThreadsMatchUnzipUnderConstantEviction) {
-  const Stack& stack = SharedStack();
-  const ExpectedTree& tree = stack.tree;
-  ScratchDir tmp;
-  Mount mount(stack.zips, tmp / "mnt", "--cache-size 4M");
-  ASSERT_TRUE(mount.ok()) << mount.result().output;
-  const std::string m = mount.path();
-  const std::chrono::seconds length = StormLength(8);
-  HangGuard guard(m, length + 180s);
-  Json before = StatsJson(m);
-  const pid_t daemon = before.value("pid", -1);
-  ASSERT_GT(daemon, 0);
+  ASSERT_NO_FATAL_FAILURE(MountStack(8));
+  const ExpectedTree& tree = SharedStack().tree;
+  const std::string& m = m_;
+  const std::chrono::seconds length = length_;
+  const Json& before = before_;
+  const pid_t daemon = daemon_;
   ASSERT_LE(before["cache"]["capacity"].get<uint64_t>(), kCacheBytes) << "--cache-size ignored";
 
   const uint64_t seed = Seed();
@@ -552,18 +569,13 @@ TEST_F(StressTest, RandomReadsFrom16ThreadsMatchUnzipUnderConstantEviction) {
 }
 
 TEST_F(StressTest, WalksStatsReadlinksAndReadsFrom16ThreadsMatchUnzip) {
-  const Stack& stack = SharedStack();
-  const ExpectedTree& tree = stack.tree;
-  const std::string oracle = stack.tmp / "oracle";
-  ScratchDir tmp;
-  Mount mount(stack.zips, tmp / "mnt", "--cache-size 4M");
-  ASSERT_TRUE(mount.ok()) << mount.result().output;
-  const std::string m = mount.path();
-  const std::chrono::seconds length = StormLength(6);
-  HangGuard guard(m, length + 180s);
-  Json before = StatsJson(m);
-  const pid_t daemon = before.value("pid", -1);
-  ASSERT_GT(daemon, 0);
+  ASSERT_NO_FATAL_FAILURE(MountStack(6));
+  const ExpectedTree& tree = SharedStack().tree;
+  const std::string oracle = SharedStack().tmp / "oracle";
+  const std::string& m = m_;
+  const std::chrono::seconds length = length_;
+  const Json& before = before_;
+  const pid_t daemon = daemon_;
 
   // The kernel caches every entry, attribute and listing of this mount
   // "forever"; dropping dentries and inodes now and then sends the daemon
