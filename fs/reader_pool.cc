@@ -10,7 +10,7 @@ Result<std::shared_ptr<FileReader>> ReaderPool::Get(const UnionView& view,
     std::lock_guard lock(mu_);
     if (auto it = map_.find(&node); it != map_.end()) {
       lru_.splice(lru_.begin(), lru_, it->second);
-      return it->second->second;
+      return it->second->reader;
     }
   }
   *made = true;
@@ -22,16 +22,29 @@ Result<std::shared_ptr<FileReader>> ReaderPool::Get(const UnionView& view,
   if (auto it = map_.find(&node); it != map_.end()) {
     // Another read made one meanwhile: keep that one, so all share it.
     lru_.splice(lru_.begin(), lru_, it->second);
-    return it->second->second;
+    return it->second->reader;
   }
-  lru_.emplace_front(&node, reader);
+  lru_.push_front({&node, reader});
   map_.emplace(&node, lru_.begin());
   if (lru_.size() > capacity_) {
-    dropped = std::move(lru_.back().second);
-    map_.erase(lru_.back().first);
+    dropped = std::move(lru_.back().reader);
+    map_.erase(lru_.back().node);
     lru_.pop_back();
   }
   return reader;
+}
+
+void ReaderPool::DropView(const UnionView& view) {
+  std::list<Entry> dropped;  // freed outside the lock
+  std::lock_guard lock(mu_);
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);
+    if (&it->node->view() == &view) {
+      map_.erase(it->node);
+      dropped.splice(dropped.end(), lru_, it);
+    }
+    it = next;
+  }
 }
 
 size_t ReaderPool::size() const {

@@ -38,10 +38,17 @@ class ReaderPool {
   Result<std::shared_ptr<FileReader>> Get(const UnionView& view, const UnionNode& node,
                                           ReadResources& resources, bool* made);
 
+  // Drops the readers of `view`'s nodes, before the view is freed (node
+  // addresses may then be reused by another view).
+  void DropView(const UnionView& view);
+
   size_t size() const;
 
  private:
-  using Entry = std::pair<const UnionNode*, std::shared_ptr<FileReader>>;
+  struct Entry {
+    const UnionNode* node;
+    std::shared_ptr<FileReader> reader;
+  };
 
   const size_t capacity_;
   mutable std::mutex mu_;  // guards lru_ and map_

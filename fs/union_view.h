@@ -113,6 +113,14 @@ class UnionView {
   // The central-directory record of a file or symlink node.
   uint32_t RecordOf(const UnionNode& node) const;
 
+  // References held on this view's nodes by whoever serves them (the
+  // mount counts the kernel's lookups); a retired view may be freed only
+  // when none are left. Changed from any thread.
+  // Returns the count after the change: a caller that drops the last hold
+  // must not touch the view again (it may be freed at once).
+  int64_t AddHolds(int64_t n) const { return holds_.fetch_add(n, std::memory_order_acq_rel) + n; }
+  int64_t holds() const { return holds_.load(std::memory_order_acquire); }
+
   // For statfs: the regular files `unzip -o` of the stack would leave and
   // their bytes (an overridden file counts once). The first call merges
   // the whole tree; the answer is kept.
@@ -133,6 +141,7 @@ class UnionView {
   };
   const FileTotals& Totals() const;
 
+  mutable std::atomic<int64_t> holds_{0};
   mutable std::once_flag totals_once_;
   mutable FileTotals totals_;  // written once, under totals_once_
 };

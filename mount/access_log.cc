@@ -56,11 +56,13 @@ std::string AccessLog::FormatLine(std::string_view path, std::string_view layer,
 
 void AccessLog::RecordOpen(const UnionView& view, const UnionNode& node,
                            std::chrono::steady_clock::duration since_mount) {
+  std::string path = view.PathOf(node);
+  const std::string& layer = view.SourceLayer(node).path();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!seen_.insert(&node).second) return;
+    if (!seen_.insert(path + '\0' + layer).second) return;
   }
-  std::string line = FormatLine(view.PathOf(node), view.SourceLayer(node).path(), since_mount);
+  std::string line = FormatLine(path, layer, since_mount);
   // One write() per line: with O_APPEND, lines from concurrent opens never
   // interleave. A failed write loses a line, never the open.
   ssize_t n;

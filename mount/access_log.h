@@ -39,8 +39,10 @@ class AccessLog {
   // Creates or truncates `path`.
   static Result<std::unique_ptr<AccessLog>> Open(const std::string& path);
 
-  // Logs `node` of `view` unless it was logged before. `since_mount` is
-  // the time from the start of serving to this open.
+  // Logs `node` of `view` unless the same path from the same layer was
+  // logged before (by path, not node: a remount's stack is a new tree, and
+  // a freed stack's node addresses may be reused). `since_mount` is the
+  // time from the start of serving to this open.
   void RecordOpen(const UnionView& view, const UnionNode& node,
                   std::chrono::steady_clock::duration since_mount);
 
@@ -55,7 +57,7 @@ class AccessLog {
   std::atomic<bool> write_failed_{false};  // the failure was logged once
 
   std::mutex mu_;  // guards seen_
-  std::unordered_set<const UnionNode*> seen_;
+  std::unordered_set<std::string> seen_;  // path, NUL, layer path
 };
 
 }  // namespace layerfs

@@ -228,7 +228,7 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
   std::atomic<bool> stop_merging{false};
   std::thread merger([&] {
     ::setpriority(PRIO_PROCESS, ::gettid(), 10);
-    state.Current().MergeAll(stop_merging);
+    state.Current()->MergeAll(stop_merging);  // pinned while it runs
   });
   std::unique_ptr<fuse_loop_config, LoopConfigDestroy> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 16);

@@ -31,9 +31,36 @@ MountState& State(fuse_req_t req) {
   return *static_cast<MountState*>(fuse_req_userdata(req));
 }
 
-const UnionNode& NodeOf(const MountState& state, fuse_ino_t ino) {
-  if (ino == FUSE_ROOT_ID) return state.Current().root();
-  return *reinterpret_cast<const UnionNode*>(ino);
+// A node the kernel names, and what keeps it alive during the request:
+// the root is the current stack's, pinned here because a remount may
+// retire that stack meanwhile; any other node is kept by the kernel's
+// lookup references to it (its stack's holds), which cannot drop to zero
+// while the kernel has a request on it.
+struct NodeRef {
+  std::shared_ptr<const UnionView> pin;
+  const UnionNode* node;
+  const UnionNode& operator*() const { return *node; }
+  const UnionNode* operator->() const { return node; }
+};
+
+NodeRef NodeOf(const MountState& state, fuse_ino_t ino) {
+  if (ino == FUSE_ROOT_ID) {
+    std::shared_ptr<const UnionView> view = state.Current();
+    const UnionNode* root = &view->root();
+    return {std::move(view), root};
+  }
+  return {nullptr, reinterpret_cast<const UnionNode*>(ino)};
+}
+
+// Each entry handed to the kernel (lookup, readdirplus) is one lookup
+// reference on its node, until the kernel forgets it.
+void Hold(const UnionNode& node, int64_t n) { node.view().AddHolds(n); }
+
+void Unhold(MountState& state, fuse_ino_t ino, uint64_t nlookup) {
+  if (ino == FUSE_ROOT_ID) return;  // the root is never counted
+  const UnionView& view = reinterpret_cast<const UnionNode*>(ino)->view();
+  // The view may be freed by another thread as soon as its count is zero.
+  if (view.AddHolds(-int64_t(nlookup)) == 0) state.ReleaseRetired();
 }
 
 fuse_ino_t IdOf(const MountState& /*state*/, const UnionNode& node) {
@@ -123,7 +150,8 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
   Guard(req, "lookup", [&] {
     MountState& state = State(req);
     state.counters.lookups.fetch_add(1, std::memory_order_relaxed);
-    const UnionNode& dir = NodeOf(state, parent);
+    NodeRef ref = NodeOf(state, parent);
+    const UnionNode& dir = *ref;
     if (!dir.is_directory()) {
       fuse_reply_err(req, ENOTDIR);
       return;
@@ -140,18 +168,25 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
       return;
     }
     fuse_entry_param e = EntryOf(state, *child);
-    fuse_reply_entry(req, &e);
+    Hold(*child, 1);  // before the reply: a forget may follow it at once
+    if (fuse_reply_entry(req, &e) != 0) Hold(*child, -1);  // never delivered
   });
 }
 
-void Forget(fuse_req_t req, fuse_ino_t, uint64_t) noexcept { fuse_reply_none(req); }
+void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) noexcept {
+  Unhold(State(req), ino, nlookup);
+  fuse_reply_none(req);
+}
 
-void ForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) noexcept { fuse_reply_none(req); }
+void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) noexcept {
+  for (size_t i = 0; i < count; ++i) Unhold(State(req), forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
+}
 
 void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) noexcept {
   Guard(req, "getattr", [&] {
     MountState& state = State(req);
-    struct stat st = AttrOf(state, NodeOf(state, ino));
+    struct stat st = AttrOf(state, *NodeOf(state, ino));
     fuse_reply_attr(req, &st, kForever);
   });
 }
@@ -159,7 +194,8 @@ void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) noexcept {
 void ReadLink(fuse_req_t req, fuse_ino_t ino) noexcept {
   Guard(req, "readlink", [&] {
     MountState& state = State(req);
-    const UnionNode& node = NodeOf(state, ino);
+    NodeRef ref = NodeOf(state, ino);
+    const UnionNode& node = *ref;
     Result<std::string> target = node.view().ReadLink(node);
     if (!target.ok()) {
       ReplyCountedError(state, req, "readlink", target.status());
@@ -172,7 +208,7 @@ void ReadLink(fuse_req_t req, fuse_ino_t ino) noexcept {
 void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
   Guard(req, "opendir", [&] {
     MountState& state = State(req);
-    if (!NodeOf(state, ino).is_directory()) {
+    if (!NodeOf(state, ino)->is_directory()) {
       fuse_reply_err(req, ENOTDIR);
       return;
     }
@@ -189,10 +225,12 @@ void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
 // Serves both readdir and readdirplus. Offsets: 0 ".", 1 "..", k+2 child k.
 void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bool plus) {
   MountState& state = State(req);
-  const UnionNode& dir = NodeOf(state, ino);
+  NodeRef ref = NodeOf(state, ino);
+  const UnionNode& dir = *ref;
   std::span<const UnionNode> kids = dir.view().Children(dir);
   std::vector<char> buf(size);
   size_t used = 0;
+  int64_t held = 0;  // readdirplus entries sent, each a lookup reference
   for (off_t i = offset; i < off_t(kids.size()) + 2; ++i) {
     const UnionNode& node = i == 0 ? dir : i == 1 ? (dir.parent() ? *dir.parent() : dir)
                                               : kids[size_t(i - 2)];
@@ -208,8 +246,6 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
     }
     size_t added;
     if (plus) {
-      // The kernel takes a lookup reference for each entry but "." and
-      // ".."; ours are free (nodes live until unmount), so none is undone.
       fuse_entry_param e = EntryOf(state, node);
       added = fuse_add_direntry_plus(req, buf.data() + used, size - used, name, &e, i + 1);
     } else {
@@ -218,8 +254,11 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
     }
     if (added > size - used) break;
     used += added;
+    // The kernel takes a lookup reference for each entry but "." and "..".
+    if (plus && i >= 2) ++held;
   }
-  fuse_reply_buf(req, buf.data(), used);
+  if (held > 0) dir.view().AddHolds(held);  // before the reply, as in Lookup
+  if (fuse_reply_buf(req, buf.data(), used) != 0 && held > 0) dir.view().AddHolds(-held);
 }
 
 void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) noexcept {
@@ -238,7 +277,8 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
       fuse_reply_err(req, EROFS);
       return;
     }
-    const UnionNode& node = NodeOf(state, ino);
+    NodeRef ref = NodeOf(state, ino);
+    const UnionNode& node = *ref;
     if (node.is_directory()) {
       fuse_reply_err(req, EISDIR);
       return;
@@ -262,7 +302,8 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
   Guard(req, "read", [&] {
     MountState& state = State(req);
     state.counters.reads.fetch_add(1, std::memory_order_relaxed);
-    const UnionNode& node = NodeOf(state, ino);
+    NodeRef ref = NodeOf(state, ino);
+    const UnionNode& node = *ref;
     bool made = false;
     Result<std::shared_ptr<FileReader>> reader =
         state.readers.Get(node.view(), node, state.resources, &made);
@@ -293,7 +334,8 @@ void StatFs(fuse_req_t req, fuse_ino_t) noexcept {
     struct statvfs st {};
     st.f_bsize = kBlockSize;
     st.f_frsize = kBlockSize;
-    const UnionView& view = state.Current();
+    std::shared_ptr<const UnionView> pinned = state.Current();
+    const UnionView& view = *pinned;
     st.f_blocks = (view.total_file_bytes() + kBlockSize - 1) / kBlockSize;
     st.f_files = view.file_count();
     st.f_namemax = 255;  // overlayfs and /usr/bin/env break on a wrong value
@@ -318,7 +360,8 @@ void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) noe
       fuse_reply_err(req, ENODATA);
       return;
     }
-    const UnionNode& node = NodeOf(state, ino);
+    NodeRef ref = NodeOf(state, ino);
+    const UnionNode& node = *ref;
     ReplyXattrValue(req, size, node.view().SourceLayer(node).path());
   });
 }

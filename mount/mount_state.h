@@ -52,13 +52,16 @@ struct MountState {
         uid(u),
         gid(g) {}
 
-  // The stack served now. The reference stays valid until unmount: a
-  // remount retires the old view instead of freeing it.
-  const UnionView& Current() const { return *view_.load(std::memory_order_acquire); }
+  // The stack served now, kept alive by the returned pointer for as long
+  // as the caller holds it (a remount may retire it meanwhile).
+  std::shared_ptr<const UnionView> Current() const {
+    return view_.load(std::memory_order_acquire);
+  }
 
   // Makes `next` the stack new lookups see; returns the one it replaces,
-  // which is kept alive (retired_) for the nodes the kernel and open files
-  // still hold. Memory grows by one index per remount until unmount.
+  // which is retired: kept while the kernel holds lookup references to its
+  // nodes (open files, cwds, cached dentries), freed by ReleaseRetired()
+  // once none are left.
   std::shared_ptr<const UnionView> Swap(std::shared_ptr<const UnionView> next) {
     std::shared_ptr<const UnionView> old = view_.exchange(std::move(next));
     std::lock_guard lock(retired_mu_);
@@ -66,9 +69,35 @@ struct MountState {
     return old;
   }
 
+  // Frees the retired stacks nothing can reach any more: no kernel lookup
+  // reference to any of their nodes (UnionView::holds) and no pointer but
+  // the retired list's. A retired stack gains neither once both are gone:
+  // new requests reach only the current stack or nodes the kernel holds.
+  // Called when a forget drops a stack's holds to zero and after a swap.
+  void ReleaseRetired() {
+    std::vector<std::shared_ptr<const UnionView>> unreachable;
+    {
+      std::lock_guard lock(retired_mu_);
+      for (auto it = retired_.begin(); it != retired_.end();) {
+        if ((*it)->holds() == 0 && it->use_count() == 1) {
+          unreachable.push_back(std::move(*it));
+          it = retired_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (const auto& view : unreachable) readers.DropView(*view);
+  }
+
+  size_t retired_count() const {
+    std::lock_guard lock(retired_mu_);
+    return retired_.size();
+  }
+
  private:
   std::atomic<std::shared_ptr<const UnionView>> view_;
-  std::mutex retired_mu_;  // guards retired_
+  mutable std::mutex retired_mu_;  // guards retired_
   std::vector<std::shared_ptr<const UnionView>> retired_;
 
  public:

@@ -28,6 +28,10 @@ Status SwapStack(MountState& state, fuse_session* session,
     }
   }
   fuse_lowlevel_notify_inval_inode(session, FUSE_ROOT_ID, 0, 0);
+  // The kernel's forgets free the old stack once its nodes are let go;
+  // one that was never looked into is unreachable already.
+  old.reset();
+  state.ReleaseRetired();
   spdlog::info("remount: now serving {} layers (stack {})", layers.size(), generation);
   return Status::Ok();
 }

@@ -83,7 +83,8 @@ std::string StatsJson(MountState& state) {
   }
   doc["errors"] = std::move(errors);
   // One stack for the whole document, even if a remount swaps it meanwhile.
-  const UnionView& view = state.Current();
+  std::shared_ptr<const UnionView> pinned = state.Current();
+  const UnionView& view = *pinned;
   ordered_json layers = ordered_json::array();
   uint64_t entries = 0;
   for (size_t i = 0; i < view.layer_count(); ++i) {
@@ -94,6 +95,9 @@ std::string StatsJson(MountState& state) {
                       {"files", layer.index().file_count()}});
   }
   doc["entries"] = entries;
+  // Stacks replaced by a remount and still held by the kernel (open files,
+  // cached entries); each is freed once the kernel forgets its last node.
+  doc["retired_stacks"] = state.retired_count();
   doc["layers"] = std::move(layers);
   return doc.dump();
 }

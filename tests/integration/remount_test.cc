@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <thread>
 
+#include "tests/integration/daemon_probe.h"
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
 
@@ -86,6 +88,46 @@ TEST(RemountTest, HundredSwapsNeverTearAReadAndOpenFilesKeepTheirStack) {
   EXPECT_EQ(ReadAll(mnt + "/data/small.txt"), std::string(100, 'B'));
   EXPECT_EQ(ReadAll(mnt + "/only-b"), "present");
   EXPECT_NE(::access((mnt + "/only-a").c_str(), F_OK), 0) << "old stack still visible";
+}
+
+// A replaced stack lives while the kernel holds any of its nodes (an open
+// file, cached entries) and is freed once it forgets the last: repeated
+// remounts do not grow the daemon without bound.
+TEST(RemountTest, RetiredStacksAreFreedOnceTheKernelLetsGoOfThem) {
+  LAYERFS_REQUIRE_FUSE();
+  ScratchDir tmp;
+  std::string a = MakeLayer(tmp, "a", 'A', "only-a");
+  std::string b = MakeLayer(tmp, "b", 'B', "only-b");
+  Mount mount({a}, tmp / "mnt");
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  const std::string mnt = mount.path();
+  auto retired = [&] { return StatsJson(mnt)["retired_stacks"].get<uint64_t>(); };
+
+  Shell("ls -lR " + Quote(mnt));  // readdirplus and lookups: many holds
+  int held = ::open((mnt + "/data/big.bin").c_str(), O_RDONLY);
+  ASSERT_GE(held, 0);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(Remount(mnt, i % 2 ? a : b).exit_code, 0);
+    Shell("ls -lR " + Quote(mnt));
+  }
+  // Let the kernel reclaim what it may: all but the open file's stack go.
+  auto settle = [&](uint64_t want) {
+    uint64_t now = retired();
+    for (int i = 0; i < 100 && now > want; ++i) {
+      std::ofstream("/proc/sys/vm/drop_caches") << "2";
+      ::usleep(50000);
+      now = retired();
+    }
+    return now;
+  };
+  EXPECT_EQ(settle(1), 1u) << "only the stack with an open file should stay";
+  std::string bytes(4096, '\0');
+  ASSERT_EQ(::pread(held, bytes.data(), bytes.size(), 1 << 20), ssize_t(bytes.size()));
+  EXPECT_TRUE(Uniform(bytes) && bytes[0] == 'A') << "the open file lost its stack";
+  ::close(held);
+  EXPECT_EQ(settle(0), 0u);
+  EXPECT_EQ(ReadAll(mnt + "/data/small.txt"), std::string(100, 'A'));  // the 10th swap: a
+  EXPECT_EQ(ErrorSum(StatsJson(mnt)), 0u);
 }
 
 TEST(RemountTest, AStackThatFailsToOpenLeavesTheOldOneServing) {
