@@ -131,6 +131,7 @@ Result<std::string> FormatStats(std::string_view json, const std::string& mountp
            layers[i].value("path", "?") + " (" + number(layers[i].value("entries", ordered_json())) +
                " entries, " + number(layers[i].value("files", ordered_json())) + " files)");
     }
+    line("retired stacks", number(doc.value("retired_stacks", ordered_json())));
     for (const char* key : {"lookups", "negative_lookups", "opens", "reads", "bytes_served",
                             "bytes_decompressed"}) {
       std::string name = key;

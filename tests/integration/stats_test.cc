@@ -115,7 +115,7 @@ TEST(StatsTest, CountersMoveWithReadsAndNothingIsAddedToTheTree) {
   EXPECT_EQ(text.exit_code, 0) << text.output;
   for (const char* label : {"lookups:", "negative lookups:", "opens:", "reads:", "bytes served:",
                             "bytes decompressed:", "cache hits:", "cache misses:",
-                            "cache evictions:", "cache bytes held:", "errors:", "layers:",
+                            "cache evictions:", "cache bytes held:", "errors:", "layers:", "retired stacks:",
                             "mounted at:", "uptime:"}) {
     EXPECT_NE(text.output.find(label), std::string::npos) << label << "\n" << text.output;
   }
