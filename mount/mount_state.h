@@ -2,9 +2,11 @@
 // through the session's userdata (never through a global).
 //
 // Ownership: the daemon creates it before the session and destroys it
-// after the session is gone. The view is immutable; the cache is
-// internally locked; the counters are atomics. So handlers on any worker
-// thread use it without further locking.
+// after the session is gone. Views are immutable and shared: the current
+// one through an atomic shared_ptr (view_), replaced ones in retired_
+// (retired_mu_) until the kernel forgets their nodes. The cache and the
+// reader pool are internally locked; the counters are atomics. So
+// handlers on any worker thread use it without further locking.
 #pragma once
 
 #include <sys/types.h>
