@@ -1,5 +1,5 @@
-// FileReader: reads byte ranges of one file of the union, for one open
-// file handle.
+// FileReader: reads byte ranges of one file of the union, shared by all
+// who read that file (see fs/reader_pool.h).
 //
 // It picks a strategy when the file is opened:
 //  - stored entries are read in place with pread() (their CRC-32 checked
@@ -10,8 +10,8 @@
 //  - larger deflated entries go through an InflateStream that resumes
 //    where the last read ended, restarts at checkpoints for seeks, and
 //    caches fixed-size blocks of output.
-// Read() may be called from several FUSE workers at once for one handle
-// (the kernel issues parallel reads); readers lock what state they keep.
+// Read() may be called from several FUSE workers at once (parallel reads
+// of one file, by one process or many); readers lock what state they keep.
 #pragma once
 
 #include <cstdint>

@@ -10,15 +10,14 @@
 // starts and written with O_APPEND, each line by a single write(), so
 // `tail -f` and `cut -f1` work on it while the mount serves.
 //
-// Threads: RecordOpen is called from every FUSE worker. The set of nodes
+// Threads: RecordOpen is called from every FUSE worker. The set of files
 // already logged is guarded by mu_, held only to test-and-insert; the line
 // is formatted and written after the lock is dropped, so slow disk never
 // stalls other opens (lines of concurrent first opens may therefore appear
-// in either order). Nodes are keyed by address: a view keeps every node
-// alive, and a remount retires the old view without freeing it
-// (MountState::Swap), so an address names one file until unmount. A file
-// of a new stack is a new node: its first open is logged again, with the
-// layer that now provides it.
+// in either order). Opens are keyed by path and layer, never by node
+// address (a remount frees old stacks, and their addresses are reused): a
+// path that a new stack serves from another layer is logged again, with
+// the layer that now provides it.
 #pragma once
 
 #include <atomic>

@@ -2,9 +2,13 @@
 // to fs/UnionView and fs/FileReader.
 //
 // Node ids are the addresses of UnionNodes (FUSE_ROOT_ID stands for the
-// root); the view keeps every node alive until unmount, so forget needs
-// no bookkeeping. Every handler is noexcept, ends in exactly one
-// fuse_reply_*, and turns any escaping exception into a logged EIO.
+// root of the current stack). Every entry given to the kernel is a hold on
+// its node's stack and every forget releases it, so a stack replaced by a
+// remount is freed only when the kernel can no longer name its nodes.
+// Files open without a request (zero-message open) unless --access-log
+// needs to see opens; reads find their reader in MountState's pool. Every
+// handler is noexcept, ends in exactly one fuse_reply_* (forgets: none),
+// and turns any escaping exception into a logged EIO.
 #pragma once
 
 #include <fuse_lowlevel.h>
