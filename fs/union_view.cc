@@ -129,32 +129,32 @@ uint32_t UnionView::LinkCount(const UnionNode& node) const {
   return 2 + node.subdir_count_;
 }
 
-void UnionView::MergeAll(const std::atomic<bool>& stop) const {
+// Calls visit(node) for every node below the root, depth first, merging
+// each directory's listing on the way; stops early once `stop` is set.
+template <typename Visit>
+void UnionView::Walk(const std::atomic<bool>* stop, Visit visit) const {
   std::vector<const UnionNode*> pending = {&root_};
-  while (!pending.empty() && !stop.load(std::memory_order_relaxed)) {
+  while (!pending.empty() && !(stop && stop->load(std::memory_order_relaxed))) {
     const UnionNode* dir = pending.back();
     pending.pop_back();
     for (const UnionNode& child : Children(*dir)) {
+      visit(child);
       if (child.is_directory()) pending.push_back(&child);
     }
   }
 }
 
+void UnionView::MergeAll(const std::atomic<bool>& stop) const {
+  Walk(&stop, [](const UnionNode&) {});
+}
+
 const UnionView::FileTotals& UnionView::Totals() const {
   std::call_once(totals_once_, [&] {
-    std::vector<const UnionNode*> pending = {&root_};
-    while (!pending.empty()) {
-      const UnionNode* dir = pending.back();
-      pending.pop_back();
-      for (const UnionNode& child : Children(*dir)) {
-        if (child.is_directory()) {
-          pending.push_back(&child);
-        } else if (child.type() == NodeType::kFile) {
-          ++totals_.files;
-          totals_.bytes += child.size();
-        }
-      }
-    }
+    Walk(nullptr, [&](const UnionNode& node) {
+      if (node.type() != NodeType::kFile) return;
+      ++totals_.files;
+      totals_.bytes += node.size();
+    });
   });
   return totals_;
 }

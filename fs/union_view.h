@@ -140,6 +140,8 @@ class UnionView {
     uint64_t bytes = 0;
   };
   const FileTotals& Totals() const;
+  template <typename Visit>
+  void Walk(const std::atomic<bool>* stop, Visit visit) const;
 
   mutable std::atomic<int64_t> holds_{0};
   mutable std::once_flag totals_once_;

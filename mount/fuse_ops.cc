@@ -53,9 +53,8 @@ NodeRef NodeOf(const MountState& state, fuse_ino_t ino) {
 }
 
 // Each entry handed to the kernel (lookup, readdirplus) is one lookup
-// reference on its node, until the kernel forgets it.
-void Hold(const UnionNode& node, int64_t n) { node.view().AddHolds(n); }
-
+// reference on its node's view (UnionView::AddHolds), until the kernel
+// forgets it here.
 void Unhold(MountState& state, fuse_ino_t ino, uint64_t nlookup) {
   if (ino == FUSE_ROOT_ID) return;  // the root is never counted
   const UnionView& view = reinterpret_cast<const UnionNode*>(ino)->view();
@@ -168,8 +167,8 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) noexcept {
       return;
     }
     fuse_entry_param e = EntryOf(state, *child);
-    Hold(*child, 1);  // before the reply: a forget may follow it at once
-    if (fuse_reply_entry(req, &e) != 0) Hold(*child, -1);  // never delivered
+    child->view().AddHolds(1);  // before the reply: a forget may follow at once
+    if (fuse_reply_entry(req, &e) != 0) child->view().AddHolds(-1);  // never delivered
   });
 }
 
