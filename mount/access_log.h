@@ -27,9 +27,9 @@
 #include <string>
 #include <unordered_set>
 
-#include "fs/status.h"
-#include "fs/union_view.h"
-#include "fs/unique_fd.h"
+#include "fs/base/status.h"
+#include "fs/union/union_view.h"
+#include "fs/base/unique_fd.h"
 
 namespace layerfs {
 

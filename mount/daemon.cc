@@ -19,11 +19,11 @@
 #include <thread>
 #include <vector>
 
-#include "fs/union_view.h"
+#include "fs/union/union_view.h"
 #include "mount/fuse_ops.h"
 #include "mount/logging.h"
 #include "mount/mount_state.h"
-#include "mount/function_layers.h"
+#include "fs/lambda/function_layers.h"
 #include "mount/readiness.h"
 #include "mount/stack_control.h"
 #include "mount/stack_swap.h"
@@ -164,10 +164,11 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
                  generation](const std::vector<std::string>& requested) -> Status {
     std::vector<std::string> next = requested;
     if (next.empty() && !options.function_config.empty()) {
-      Result<std::vector<std::string>> resolved =
+      Result<FunctionLayers> resolved =
           ResolveFunctionLayers(options.function_config, options.store_dir);
       if (!resolved.ok()) return resolved.status();
-      next = std::move(*resolved);
+      for (const std::string& w : resolved->warnings) spdlog::warn("{}", w);
+      next = std::move(resolved->zips);
     } else if (next.empty()) {
       next = *layers;
     }
@@ -260,18 +261,14 @@ void BoundMallocHeaps() {
 
 }  // namespace
 
-int RunMount(const MountOptions& options) {
+int RunMount(const MountOptions& options, LayerStack layers) {
   BoundMallocHeaps();
   if (Status s = CheckMountpoint(options.mountpoint); !s.ok()) {
     std::fprintf(stderr, "layerfs: %s\n", s.message().c_str());
     return 1;
   }
-  Result<std::unique_ptr<UnionView>> view = UnionView::Open(options.layers);
-  if (!view.ok()) {
-    std::fprintf(stderr, "layerfs: %s\n", view.status().message().c_str());
-    return 1;
-  }
-  LogIndexWarnings(**view);
+  auto view = std::make_unique<UnionView>(std::move(layers));
+  LogIndexWarnings(*view);
   // Opened before the fork, so a bad path is reported to the user.
   std::unique_ptr<AccessLog> access_log;
   if (!options.access_log.empty()) {
@@ -299,7 +296,7 @@ int RunMount(const MountOptions& options) {
     }
   }
   Readiness readiness(std::move(parent_pipe), options.ready_fd);
-  MountState state(std::move(*view), options.cache_size, options.uid.value_or(0),
+  MountState state(std::move(view), options.cache_size, options.uid.value_or(0),
                    options.gid.value_or(0));
   state.access_log = std::move(access_log);
   return Serve(options, state, readiness);

@@ -1,5 +1,5 @@
 // Daemon life of `layerfs mount` and `layerfs unmount`: check the
-// mountpoint (recovering a stale one), open the layers, fork into the
+// mountpoint (recovering a stale one), take the opened layers, fork into the
 // background unless asked not to, mount, report readiness only once the
 // mount answers, serve on a multithreaded loop, and unmount cleanly on
 // SIGINT/SIGTERM. Returns the process exit code (0, 1 runtime error).
@@ -7,11 +7,14 @@
 
 #include <string>
 
+#include "fs/union/layer.h"
 #include "mount/mount_options.h"
 
 namespace layerfs {
 
-int RunMount(const MountOptions& options);
+// Serves `layers` (opened by the command line, in Layers order) on
+// options.mountpoint. options.layers names them, for reloads and logs.
+int RunMount(const MountOptions& options, LayerStack layers);
 
 // Unmounts `mountpoint`, stale or live. `lazy` detaches it even while
 // files are open (they keep working until closed).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mount/mount_state.h"
+#include "mount/control_channel.h"
 #include "mount/reply.h"
 #include "mount/stack_control.h"
 #include "mount/stats.h"

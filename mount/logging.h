@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "fs/status.h"
+#include "fs/base/status.h"
 
 namespace layerfs {
 

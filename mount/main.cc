@@ -1,11 +1,14 @@
 // layerfs: mounts an ordered stack of Lambda layer zips as one read-only
-// tree. Everything happens in mount/cli.cc; main only hands it argv.
+// tree. The command line (mount/cli/) parses and opens; the daemon
+// (mount/daemon.h) serves. This is the one file that knows both rooms.
 #include <string>
 #include <vector>
 
-#include "mount/cli.h"
+#include "mount/cli/cli.h"
+#include "mount/daemon.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return layerfs::RunCli(args);
+  const layerfs::DaemonEntry daemon{.mount = layerfs::RunMount, .unmount = layerfs::RunUnmount};
+  return layerfs::RunCli(args, daemon);
 }

@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "fs/file_reader.h"
-#include "fs/read_cache.h"
-#include "fs/reader_pool.h"
-#include "fs/status.h"
-#include "fs/union_view.h"
+#include "fs/read/file_reader.h"
+#include "fs/read/read_cache.h"
+#include "fs/read/reader_pool.h"
+#include "fs/base/status.h"
+#include "fs/union/union_view.h"
 #include "mount/access_log.h"
 
 namespace layerfs {

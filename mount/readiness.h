@@ -12,7 +12,7 @@
 #include <atomic>
 #include <string>
 
-#include "fs/unique_fd.h"
+#include "fs/base/unique_fd.h"
 
 namespace layerfs {
 

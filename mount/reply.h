@@ -5,7 +5,7 @@
 
 #include <fuse_lowlevel.h>
 
-#include "fs/status.h"
+#include "fs/base/status.h"
 
 namespace layerfs {
 

@@ -1,5 +1,7 @@
 #include "mount/stack_control.h"
 
+#include "mount/control_channel.h"
+
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -13,13 +15,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 namespace layerfs {
 
 namespace {
-
-constexpr size_t kMaxRequest = 1 << 20;
 
 // /run/layerfs for root, else a per-user folder under the runtime dir.
 std::string SocketDirectory() {
@@ -27,30 +26,6 @@ std::string SocketDirectory() {
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
   if (runtime != nullptr && runtime[0] != '\0') return std::string(runtime) + "/layerfs";
   return "/tmp/layerfs-" + std::to_string(::geteuid());
-}
-
-bool WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::send(fd, text.data() + done, text.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += size_t(n);
-  }
-  return true;
-}
-
-// Reads until the peer closes or a blank line ends the request.
-std::string ReadRequest(int fd) {
-  std::string data;
-  char buf[4096];
-  while (data.size() < kMaxRequest && data.find("\n\n") == std::string::npos) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data.append(buf, size_t(n));
-  }
-  return data;
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -147,39 +122,10 @@ void StackControl::Loop() {
 void StackControl::Serve(int client) {
   timeval timeout{5, 0};  // a silent client must not stall reloads forever
   ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  std::vector<std::string> layers = Lines(ReadRequest(client));
+  std::vector<std::string> layers = Lines(ReadControlMessage(client));
   Status s = reload_(layers);
   if (!s.ok()) spdlog::error("remount: {}", s.ToString());
-  WriteAll(client, s.ok() ? "ok\n" : "error: " + s.message() + "\n");
-}
-
-Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers) {
-  char path[sizeof(sockaddr_un::sun_path)];
-  ssize_t n = ::getxattr(mountpoint.c_str(), kControlXattr, path, sizeof path - 1);
-  if (n <= 0) {
-    return Status::NotFound(mountpoint + ": not a layerfs mount, or its daemon does not answer");
-  }
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path, size_t(n));
-  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock.valid() || ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return Status::IoError(std::string(path, size_t(n)) + ": cannot reach the daemon: " +
-                           std::strerror(errno));
-  }
-  std::string request;
-  for (const std::string& layer : layers) {
-    request += std::filesystem::absolute(layer).string() + "\n";
-  }
-  request += "\n";
-  if (!WriteAll(sock.get(), request)) return Status::IoError("cannot send the request");
-  ::shutdown(sock.get(), SHUT_WR);
-  std::string reply = ReadRequest(sock.get());
-  if (reply == "ok\n") return Status::Ok();
-  if (reply.rfind("error: ", 0) == 0) {
-    return Status::InvalidArgument(reply.substr(7, reply.size() - 8));
-  }
-  return Status::IoError("the daemon gave no answer");
+  WriteControlMessage(client, s.ok() ? "ok\n" : "error: " + s.message() + "\n");
 }
 
 }  // namespace layerfs

@@ -3,10 +3,8 @@
 // Two triggers, served by one thread:
 //  - SIGHUP: re-open the same layers (or re-resolve the same function
 //    configuration), picking up zips replaced on disk;
-//  - `layerfs remount MOUNTPOINT LAYER...`: a client connects to the
-//    daemon's unix socket (its path is the root's `user.layerfs.control`
-//    xattr), sends one absolute layer path per line and an empty line,
-//    and reads back "ok" or "error: <reason>".
+//  - `layerfs remount MOUNTPOINT LAYER...`: a request on the daemon's unix
+//    socket (mount/control_channel.h has the wire and the client side).
 // The swap itself is the `reload` callback's job; it runs on this thread,
 // one at a time. SIGHUP must be blocked in every thread (BlockSighup()
 // before any thread starts) so that only this thread's signalfd sees it.
@@ -18,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "fs/status.h"
-#include "fs/unique_fd.h"
+#include "fs/base/status.h"
+#include "fs/base/unique_fd.h"
 
 namespace layerfs {
 
@@ -51,11 +49,5 @@ class StackControl {
   const Reload reload_;
   std::thread thread_;
 };
-
-// The client side: asks the daemon serving `mountpoint` to swap to `layers`
-// (empty: re-read its configuration). Returns the daemon's verdict.
-Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers);
-
-inline constexpr char kControlXattr[] = "user.layerfs.control";
 
 }  // namespace layerfs

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "fs/status.h"
+#include "fs/base/status.h"
 #include "mount/mount_state.h"
 
 namespace layerfs {

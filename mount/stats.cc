@@ -47,11 +47,6 @@ uint64_t Load(const std::atomic<uint64_t>& counter) {
   return counter.load(std::memory_order_relaxed);
 }
 
-constexpr char kStatsUsage[] =
-    "usage: layerfs stats [--json] MOUNTPOINT\n"
-    "Prints the counters of the layerfs mount at MOUNTPOINT (read from its\n"
-    "root's user.layerfs.stats attribute); --json prints the document as is.\n";
-
 }  // namespace
 
 std::string StatsJson(MountState& state) {
@@ -100,113 +95,6 @@ std::string StatsJson(MountState& state) {
   doc["retired_stacks"] = state.retired_count();
   doc["layers"] = std::move(layers);
   return doc.dump();
-}
-
-Result<std::string> FormatStats(std::string_view json, const std::string& mountpoint) {
-  ordered_json doc = ordered_json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return Status::Corrupt(mountpoint + ": " + kStatsXattr + " is not a JSON object");
-  }
-  std::string out;
-  auto line = [&](const std::string& name, const std::string& value) {
-    std::string label = name + ":";
-    label.resize(std::max<size_t>(label.size() + 1, 21), ' ');
-    out += label + value + "\n";
-  };
-  auto number = [&](const ordered_json& v) {
-    return v.is_number() ? v.dump() : std::string("?");
-  };
-  try {
-    line("mountpoint", mountpoint);
-    line("pid", number(doc.value("pid", ordered_json())));
-    line("mounted at", doc.value("mounted_at", "?"));
-    char uptime[32];
-    std::snprintf(uptime, sizeof uptime, "%.1f s", doc.value("uptime_seconds", 0.0));
-    line("uptime", uptime);
-    const ordered_json layers = doc.value("layers", ordered_json::array());
-    line("layers", std::to_string(layers.size()) + " (" +
-                       number(doc.value("entries", ordered_json())) + " entries in all)");
-    for (size_t i = 0; i < layers.size(); ++i) {
-      line("  layer " + std::to_string(i + 1),
-           layers[i].value("path", "?") + " (" + number(layers[i].value("entries", ordered_json())) +
-               " entries, " + number(layers[i].value("files", ordered_json())) + " files)");
-    }
-    line("retired stacks", number(doc.value("retired_stacks", ordered_json())));
-    for (const char* key : {"lookups", "negative_lookups", "opens", "reads", "bytes_served",
-                            "bytes_decompressed"}) {
-      std::string name = key;
-      std::replace(name.begin(), name.end(), '_', ' ');
-      line(name, number(doc.value(key, ordered_json())));
-    }
-    const ordered_json cache = doc.value("cache", ordered_json::object());
-    for (const char* key : {"hits", "misses", "evictions"}) {
-      line(std::string("cache ") + key, number(cache.value(key, ordered_json())));
-    }
-    line("cache bytes held", number(cache.value("bytes_held", ordered_json())) + " of " +
-                                 number(cache.value("capacity", ordered_json())));
-    std::string errors;
-    const ordered_json errors_by_kind = doc.value("errors", ordered_json::object());
-    for (const auto& [kind, count] : errors_by_kind.items()) {
-      if (count.is_number() && count.get<uint64_t>() > 0) {
-        errors += (errors.empty() ? "" : ", ") + kind + " " + count.dump();
-      }
-    }
-    line("errors", errors.empty() ? "none" : errors);
-  } catch (const ordered_json::exception& e) {
-    return Status::Corrupt(mountpoint + ": " + kStatsXattr + ": unexpected shape: " + e.what());
-  }
-  return out;
-}
-
-int RunStats(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  bool json = false;
-  std::vector<std::string> positional;
-  for (const std::string& a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--help" || a == "-h") {
-      out << kStatsUsage;
-      return 0;
-    } else if (!a.empty() && a[0] == '-') {
-      err << "layerfs: stats: unknown option " << a << "\n" << kStatsUsage;
-      return 2;
-    } else {
-      positional.push_back(a);
-    }
-  }
-  if (positional.size() != 1) {
-    err << "layerfs: stats takes exactly one MOUNTPOINT\n" << kStatsUsage;
-    return 2;
-  }
-  const std::string& mountpoint = positional[0];
-  // The attribute's maximum size: one read, no size query that the next
-  // read could outgrow as the counters move.
-  std::string value(64 * 1024, '\0');
-  ssize_t n = ::getxattr(mountpoint.c_str(), kStatsXattr, value.data(), value.size());
-  if (n < 0) {
-    int e = errno;
-    if (e == ENODATA || e == ENOTSUP) {
-      err << "layerfs: " << mountpoint << ": not the root of a layerfs mount\n";
-    } else if (e == ENOTCONN) {
-      err << "layerfs: " << mountpoint << ": stale mount: its daemon is gone (clear it with "
-          << "layerfs unmount " << mountpoint << ")\n";
-    } else {
-      err << "layerfs: " << mountpoint << ": " << std::strerror(e) << "\n";
-    }
-    return 1;
-  }
-  value.resize(size_t(n));
-  if (json) {
-    out << value << "\n";
-    return 0;
-  }
-  Result<std::string> text = FormatStats(value, mountpoint);
-  if (!text.ok()) {
-    err << "layerfs: " << text.status().message() << "\n";
-    return 1;
-  }
-  out << *text;
-  return 0;
 }
 
 }  // namespace layerfs

@@ -1,7 +1,7 @@
 // The counters of a running mount: published as the extended attribute
 // user.layerfs.stats of the mount root, a JSON document built afresh on
 // each read (so nothing is added to the mounted tree and no socket is
-// needed), and read back by `layerfs stats MOUNTPOINT [--json]`.
+// needed), and read back by `layerfs stats` (mount/cli/stats_command.h).
 //
 // StatsJson is called from FUSE workers: it reads atomics, the read
 // cache's own locked snapshot and the immutable view, and takes no lock of
@@ -14,13 +14,11 @@
 #include <string_view>
 #include <vector>
 
-#include "fs/status.h"
+#include "fs/base/status.h"
 
 namespace layerfs {
 
 struct MountState;
-
-inline constexpr char kStatsXattr[] = "user.layerfs.stats";
 
 // The JSON document for `state` now. Keys: mounted_at (UTC, ISO 8601),
 // mounted_at_unix, uptime_seconds, pid, lookups, negative_lookups, opens,
@@ -29,13 +27,5 @@ inline constexpr char kStatsXattr[] = "user.layerfs.stats";
 // all layers, overridden ones included), layers [{path, entries, files}]
 // in stack order.
 std::string StatsJson(MountState& state);
-
-// The human-readable form of a StatsJson document, one "name: value" a
-// line; `mountpoint` heads it.
-Result<std::string> FormatStats(std::string_view json, const std::string& mountpoint);
-
-// layerfs stats [--json] MOUNTPOINT: prints the stats of the mount at
-// MOUNTPOINT; returns the exit code (0, 1 not a live layerfs mount, 2 usage).
-int RunStats(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace layerfs

@@ -12,11 +12,11 @@
 #include <string_view>
 #include <vector>
 
-#include "fs/entry_path.h"
-#include "fs/file_reader.h"
-#include "fs/layer.h"
-#include "fs/union_view.h"
-#include "fs/unique_fd.h"
+#include "fs/zip/entry_path.h"
+#include "fs/read/file_reader.h"
+#include "fs/union/layer.h"
+#include "fs/union/union_view.h"
+#include "fs/base/unique_fd.h"
 
 namespace layerfs::fuzz {
 
@@ -35,7 +35,7 @@ constexpr uint64_t kWholeRecordLimit = 1 << 20;
 constexpr size_t kMaxWholeRecords = 64;
 constexpr uint64_t kReferenceLimit = 8 << 20;
 
-// What fs/entry_path.h promises of every name component it lets through.
+// What fs/zip/entry_path.h promises of every name component it lets through.
 std::string CheckComponent(std::string_view name) {
   if (name.empty()) return "empty name component";
   if (name == "." || name == "..") return "name component is . or ..";
@@ -89,7 +89,7 @@ std::vector<std::span<const uint8_t>> SplitLayers(std::span<const uint8_t> data)
   return parts;
 }
 
-// One layer's index: the layout fs/layer_index.h describes.
+// One layer's index: the layout fs/union/layer_index.h describes.
 std::string CheckIndex(const Layer& layer) {
   const LayerIndex& index = layer.index();
   const auto& records = layer.archive().directory().records();
@@ -128,7 +128,7 @@ std::string ReferenceBytes(const Archive& archive, uint32_t record, uint64_t lim
   uint64_t want = std::min(r.uncompressed_size, limit);
   std::string in(size_t(std::min<uint64_t>(r.compressed_size, r.method == 0 ? want : 1 << 20)),
                  '\0');
-  Result<size_t> got = PreadFully(archive.fd(), *data, in);
+  Result<size_t> got = archive.source().ReadAt(*data, in);
   if (!got.ok()) return "";
   in.resize(*got);
   if (r.method == 0) return in;

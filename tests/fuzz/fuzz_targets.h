@@ -28,7 +28,7 @@ std::string CheckArchive(std::span<const uint8_t> data);
 
 // Byte 0 holds the flags (bit 0: UTF-8 flag, bit 1: made on DOS); the rest
 // is a raw entry name for NormalizeEntryName, whose safety rules
-// (fs/entry_path.h) are checked on the result.
+// (fs/zip/entry_path.h) are checked on the result.
 std::string CheckEntryName(std::span<const uint8_t> data);
 
 inline constexpr char kLayerSeparator[] = "\nLAYERFS-NEXT-LAYER\n";

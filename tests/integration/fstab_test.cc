@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "fs/layer_store.h"
+#include "fs/lambda/layer_store.h"
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
 #include "tests/zip_builder.h"

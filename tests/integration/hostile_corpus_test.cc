@@ -35,7 +35,7 @@
 #include <thread>
 #include <vector>
 
-#include "fs/unique_fd.h"
+#include "fs/base/unique_fd.h"
 #include "tests/integration/mount_harness.h"
 
 namespace layerfs::test {

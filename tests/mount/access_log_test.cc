@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "fs/union_view.h"
+#include "fs/union/union_view.h"
 #include "tests/test_files.h"
 #include "tests/zip_builder.h"
 

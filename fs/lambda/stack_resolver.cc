@@ -1,0 +1,154 @@
+#include "fs/lambda/stack_resolver.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "fs/lambda/layer_arn.h"
+#include "fs/lambda/layer_store.h"
+
+namespace layerfs {
+
+namespace {
+
+std::string HomeDir() {
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != 0) return home;
+  struct passwd entry;
+  struct passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+      found != nullptr && found->pw_dir != nullptr) {
+    return found->pw_dir;
+  }
+  return "";
+}
+
+// The same failure with context before its message.
+Status Prefixed(const Status& s, const std::string& before, const std::string& after = "") {
+  std::string message = before + s.message() + after;
+  switch (s.code()) {
+    case ErrorCode::kNotFound: return Status::NotFound(std::move(message));
+    case ErrorCode::kNotADirectory: return Status::NotADirectory(std::move(message));
+    case ErrorCode::kCorrupt: return Status::Corrupt(std::move(message));
+    case ErrorCode::kUnsupported: return Status::Unsupported(std::move(message));
+    case ErrorCode::kIoError: return Status::IoError(std::move(message));
+    case ErrorCode::kAlreadyExists: return Status::AlreadyExists(std::move(message));
+    case ErrorCode::kOk:
+    case ErrorCode::kInvalidArgument: break;
+  }
+  return Status::InvalidArgument(std::move(message));
+}
+
+// A path that compares equal for the same file however it was spelled.
+std::string CanonicalPath(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : canonical.string();
+}
+
+// Opens the store on first use only.
+class LazyStore {
+ public:
+  explicit LazyStore(std::string given) : given_(std::move(given)) {}
+
+  Result<const LayerStore*> Get() {
+    if (!store_) {
+      Result<std::string> dir = ResolveStoreDir(given_);
+      if (!dir.ok()) return dir.status();
+      // Nothing is published through this handle: no zip validator.
+      Result<LayerStore> store = LayerStore::Open(*dir, ZipValidator());
+      if (!store.ok()) return store.status();
+      store_ = std::make_unique<LayerStore>(std::move(*store));
+    }
+    return store_.get();
+  }
+
+ private:
+  std::string given_;
+  std::unique_ptr<LayerStore> store_;
+};
+
+// The stack entry of a layer version ARN the store holds.
+Result<StackLayer> StoredLayer(LazyStore& lazy, const LayerArn& arn, std::string& zip) {
+  Result<const LayerStore*> store = lazy.Get();
+  if (!store.ok()) return store.status();
+  Result<StoredLayerVersion> stored = (*store)->Get(arn);
+  if (!stored.ok()) return stored.status();
+  StackLayer layer;
+  layer.label = arn.ToString();
+  layer.zip_path = CanonicalPath(stored->zip_path);
+  layer.arn = arn;
+  layer.compatible_runtimes = stored->version.compatible_runtimes;
+  layer.compatible_architectures = stored->version.compatible_architectures;
+  layer.deleted = stored->deleted;
+  zip = stored->zip_path;
+  return layer;
+}
+
+}  // namespace
+
+Result<std::string> ResolveStoreDir(const std::string& given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("LAYERFS_STORE");
+  return DefaultStoreDir(env == nullptr ? "" : env, getuid(), HomeDir());
+}
+
+bool IsArnArgument(std::string_view arg) { return arg.starts_with("arn:"); }
+
+Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args,
+                                            const std::string& store_dir) {
+  ResolvedStack stack;
+  LazyStore store(store_dir);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const std::string where = "layer " + std::to_string(i + 1) + ": ";
+    if (!IsArnArgument(arg)) {
+      stack.layers.push_back(StackLayer{.label = arg, .zip_path = CanonicalPath(arg)});
+      stack.zips.push_back(arg);
+      continue;
+    }
+    Result<LayerArn> arn = ParseLayerVersionArn(arg);
+    if (!arn.ok()) return Prefixed(arn.status(), where);
+    std::string zip;
+    Result<StackLayer> layer = StoredLayer(store, *arn, zip);
+    if (!layer.ok()) return Prefixed(layer.status(), where);
+    stack.layers.push_back(std::move(*layer));
+    stack.zips.push_back(std::move(zip));
+  }
+  return stack;
+}
+
+Result<ResolvedStack> ResolveFunctionStack(const std::string& config_path,
+                                           const std::string& store_dir) {
+  Result<FunctionConfig> config = LoadFunctionConfig(config_path);
+  if (!config.ok()) return config.status();
+  ResolvedStack stack;
+  LazyStore store(store_dir);
+  for (size_t i = 0; i < config->layers.size(); ++i) {
+    std::string zip;
+    Result<StackLayer> layer = StoredLayer(store, config->layers[i], zip);
+    if (!layer.ok()) {
+      return Prefixed(layer.status(), config_path + ": Layers[" + std::to_string(i) + "]: ");
+    }
+    stack.layers.push_back(std::move(*layer));
+    stack.zips.push_back(std::move(zip));
+  }
+  stack.function = std::move(*config);
+  return stack;
+}
+
+FunctionTarget TargetOf(const ResolvedStack& stack) {
+  FunctionTarget target;
+  if (stack.function) {
+    target.runtime = stack.function->runtime;
+    if (!stack.function->architectures.empty()) {
+      target.architecture = stack.function->architectures.front();
+    }
+  }
+  return target;
+}
+
+}  // namespace layerfs

@@ -1,0 +1,62 @@
+// From what a user names on the command line to a stack of layer zips:
+// zip paths and layer version ARNs (`layerfs mount a.zip arn:...:layer:x:3
+// /opt`, `layerfs inspect ...`), or a function configuration (`--function
+// F.json`). ARNs resolve through the layer store (fs/lambda/layer_store.h), which
+// is opened only when an ARN is named, so mounting plain zips needs no
+// store. Each layer comes back with the metadata Lambda's rules need
+// (fs/lambda/stack_rules.h): its ARN, CompatibleRuntimes/Architectures, whether
+// the version is deleted.
+//
+// `layerfs mount --function` still takes its zips from
+// ResolveFunctionLayers (fs/lambda/function_layers.h), which the daemon also
+// uses to re-read a configuration; this file adds the metadata around it
+// for the checks and for `layerfs inspect`.
+//
+// No state: safe from any thread (it reads $LAYERFS_STORE and $HOME).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fs/lambda/function_config.h"
+#include "fs/lambda/stack_rules.h"
+#include "fs/base/status.h"
+
+namespace layerfs {
+
+struct ResolvedStack {
+  std::optional<FunctionConfig> function;  // set when resolved from a configuration
+  // In Layers order (the last wins). unzipped_bytes is left 0: the zips
+  // have not been opened.
+  std::vector<StackLayer> layers;
+  // What to open, one per layer: the stored zip of an ARN, else the path
+  // exactly as given.
+  std::vector<std::string> zips;
+};
+
+// `given` if not empty, else $LAYERFS_STORE, else /var/lib/layerfs for
+// root, else $HOME/.local/share/layerfs (DefaultStoreDir).
+Result<std::string> ResolveStoreDir(const std::string& given);
+
+// Whether a layer argument is meant as an ARN: it starts with "arn:". A zip
+// whose name starts so can be named as ./arn:...
+bool IsArnArgument(std::string_view arg);
+
+// Each argument is a zip path or a layer version ARN. A malformed ARN, or
+// one the store does not hold, fails naming the argument's position and
+// the ARN.
+Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args,
+                                            const std::string& store_dir);
+
+// The layers of a function configuration (any shape fs/lambda/function_config.h
+// reads). Errors name the file and the position in Layers.
+Result<ResolvedStack> ResolveFunctionStack(const std::string& config_path,
+                                           const std::string& store_dir);
+
+// The function as the rules see it: its runtime and architecture, or
+// empty fields without a configuration.
+FunctionTarget TargetOf(const ResolvedStack& stack);
+
+}  // namespace layerfs

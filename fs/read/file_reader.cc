@@ -1,0 +1,193 @@
+#include "fs/read/file_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "fs/zip/inflate_stream.h"
+
+namespace layerfs {
+
+namespace {
+
+// The block number under which a whole decompressed entry is cached.
+constexpr uint64_t kWholeEntryBlock = UINT64_MAX;
+// Stored entries up to this size have their CRC-32 checked on first open.
+constexpr uint64_t kVerifyStoredLimit = 256ull << 20;
+
+class StoredReader final : public FileReader {
+ public:
+  StoredReader(const Archive& archive, uint32_t record, uint64_t data_offset)
+      : archive_(archive), record_(record), data_offset_(data_offset) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    return archive_.ReadStored(record_, data_offset_, offset, out);
+  }
+  std::string Label() const override { return archive_.EntryLabel(record_); }
+
+ private:
+  const Archive& archive_;
+  const uint32_t record_;
+  const uint64_t data_offset_;
+};
+
+// Stateless apart from the shared cache: safe for concurrent Read().
+class WholeEntryReader final : public FileReader {
+ public:
+  WholeEntryReader(const Archive& archive, uint32_t record, ReadCache& cache)
+      : archive_(archive), record_(record), cache_(cache) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    CacheKey key = EntryCacheKey(archive_, record_);
+    key.block = kWholeEntryBlock;
+    Result<CachedBytes> bytes = cache_.GetOrLoad(key, [this]() -> Result<CachedBytes> {
+      Result<std::vector<char>> data = archive_.ReadWhole(record_);
+      if (!data.ok()) return data.status();
+      return std::make_shared<const std::vector<char>>(std::move(*data));
+    });
+    if (!bytes.ok()) return bytes.status();
+    const std::vector<char>& data = **bytes;
+    // An empty `out` may have a null data(): memcpy must not see it.
+    if (offset >= data.size() || out.empty()) return size_t(0);
+    size_t n = std::min<uint64_t>(out.size(), data.size() - offset);
+    std::memcpy(out.data(), data.data() + offset, n);
+    return n;
+  }
+  std::string Label() const override { return archive_.EntryLabel(record_); }
+
+ private:
+  const Archive& archive_;
+  const uint32_t record_;
+  ReadCache& cache_;
+};
+
+// Large deflated entries: blocks of kBlockSize uncompressed bytes, each
+// produced once by this handle's stream (or found in the shared cache).
+// mu_ serialises use of the stream; blocks are shared through the cache.
+class StreamedEntryReader final : public FileReader {
+ public:
+  // Small enough that a random read's block costs little beyond the
+  // checkpoint span; large enough that a 128 KiB FUSE read takes two.
+  static constexpr uint64_t kBlockSize = 64 << 10;
+
+  StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
+                      ReadResources& resources)
+      : archive_(archive),
+        record_(record),
+        size_(archive.record(record).uncompressed_size),
+        key_(EntryCacheKey(archive, record)),
+        cache_(resources.cache()),
+        stream_(archive, record, data_offset,
+                resources.checkpoints().IndexFor(key_, size_)),
+        spacing_(resources.checkpoints().SpacingFor(size_)) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    size_t done = 0;
+    while (done < out.size() && offset + done < size_) {
+      uint64_t at = offset + done;
+      uint64_t block = at / kBlockSize;
+      Result<CachedBytes> bytes = cache_.GetOrLoad(KeyOf(block), [&] { return Produce(block); });
+      if (!bytes.ok()) return bytes.status();
+      uint64_t within = at - block * kBlockSize;
+      if (within >= (*bytes)->size()) break;
+      size_t n = std::min<uint64_t>(out.size() - done, (*bytes)->size() - within);
+      std::memcpy(out.data() + done, (*bytes)->data() + within, n);
+      done += n;
+    }
+    return done;
+  }
+  std::string Label() const override { return archive_.EntryLabel(record_); }
+
+ private:
+  CacheKey KeyOf(uint64_t block) const {
+    CacheKey k = key_;
+    k.block = block;
+    return k;
+  }
+
+  // Runs as the cache's loader for `block`: positions the stream, caching
+  // the whole blocks it passes on the way, then inflates the block itself.
+  Result<CachedBytes> Produce(uint64_t block) {
+    std::lock_guard lock(mu_);
+    uint64_t target = block * kBlockSize;
+    if (stream_.position() > target || target - stream_.position() > 2 * spacing_) {
+      if (Status s = stream_.SeekNear(target); !s.ok()) return s;
+    }
+    while (stream_.position() < target) {
+      uint64_t pos = stream_.position();
+      bool aligned = pos % kBlockSize == 0;
+      uint64_t length = aligned ? kBlockSize : std::min(kBlockSize - pos % kBlockSize, target - pos);
+      Result<CachedBytes> passed = InflateBlock(length);
+      if (!passed.ok()) return passed.status();
+      if (aligned) cache_.Insert(KeyOf(pos / kBlockSize), *passed);
+    }
+    return InflateBlock(std::min(kBlockSize, size_ - target));
+  }
+
+  Result<CachedBytes> InflateBlock(uint64_t length) {
+    auto buf = std::make_shared<std::vector<char>>(length);
+    Result<size_t> got = stream_.Inflate(*buf);
+    if (!got.ok()) return got.status();
+    if (*got != length) return Status::Corrupt(Label() + ": deflate data ends early");
+    return CachedBytes(std::move(buf));
+  }
+
+  const Archive& archive_;
+  const uint32_t record_;
+  const uint64_t size_;
+  const CacheKey key_;
+  ReadCache& cache_;
+  std::mutex mu_;  // guards stream_
+  InflateStream stream_;
+  const uint64_t spacing_;
+};
+
+}  // namespace
+
+CacheKey EntryCacheKey(const Archive& archive, uint32_t record) {
+  const ZipRecord& r = archive.record(record);
+  CacheKey key;
+  key.source = archive.source().identity();
+  key.local_header_offset = r.local_header_offset;
+  key.compressed_size = r.compressed_size;
+  key.uncompressed_size = r.uncompressed_size;
+  return key;
+}
+
+Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
+                                                     const UnionNode& node,
+                                                     ReadResources& resources) {
+  if (node.type() != NodeType::kFile) {
+    return Status::InvalidArgument(view.PathOf(node) + ": not a regular file");
+  }
+  const Archive& archive = view.SourceLayer(node).archive();
+  uint32_t record = view.RecordOf(node);
+  const ZipRecord& r = archive.record(record);
+  if (r.encrypted()) {
+    return Status::Unsupported(archive.EntryLabel(record) + ": encrypted entry");
+  }
+  bool small = r.uncompressed_size <= resources.whole_entry_limit();
+  if (!archive.HasNativeReader(record)) {
+    if (!small) {
+      return Status::Unsupported(archive.EntryLabel(record) +
+                                 ": entry too large to decompress whole for its method; "
+                                 "raise --cache-size");
+    }
+    return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
+  }
+  Result<uint64_t> data_offset = archive.DataOffset(record);
+  if (!data_offset.ok()) return data_offset.status();
+  if (r.method == 0) {
+    if (Status s = archive.VerifyStored(record, *data_offset, kVerifyStoredLimit); !s.ok()) {
+      return s;
+    }
+    return std::unique_ptr<FileReader>(new StoredReader(archive, record, *data_offset));
+  }
+  if (small) {
+    return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
+  }
+  return std::unique_ptr<FileReader>(
+      new StreamedEntryReader(archive, record, *data_offset, resources));
+}
+
+}  // namespace layerfs

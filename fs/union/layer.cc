@@ -1,0 +1,12 @@
+#include "fs/union/layer.h"
+
+namespace layerfs {
+
+Result<std::shared_ptr<const Layer>> Layer::Open(const std::string& path) {
+  Result<std::unique_ptr<Archive>> archive = Archive::Open(path);
+  if (!archive.ok()) return archive.status();
+  LayerIndex index = LayerIndex::Build((*archive)->directory(), (*archive)->file_mtime());
+  return std::shared_ptr<const Layer>(new Layer(std::move(*archive), std::move(index)));
+}
+
+}  // namespace layerfs

@@ -1,0 +1,245 @@
+#include "fs/union/layer_index.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <memory>
+#include <unordered_map>
+
+#include "fs/zip/entry_path.h"
+
+namespace layerfs {
+
+namespace {
+
+constexpr uint8_t kHostUnix = 3;
+constexpr uint8_t kHostDarwin = 19;
+constexpr uint32_t kDosDirectoryAttribute = 0x10;
+
+// Raw names may hold control bytes or invalid UTF-8; warnings print them
+// escaped so one warning stays one line.
+std::string Printable(std::string_view raw) {
+  std::string out;
+  for (unsigned char c : raw) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += char(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+EntryKind ClassifyRecord(const ZipRecord& record, bool name_ends_in_slash) {
+  EntryKind kind;
+  uint32_t unix_mode = record.external_attributes >> 16;
+  uint8_t host = record.host_system();
+  kind.has_unix_mode = (host == kHostUnix || host == kHostDarwin) && unix_mode != 0;
+  if (!kind.has_unix_mode) {
+    bool dir = name_ends_in_slash || (record.external_attributes & kDosDirectoryAttribute);
+    kind.type = dir ? NodeType::kDirectory : NodeType::kFile;
+    kind.mode = dir ? 0755 : 0644;
+    return kind;
+  }
+  kind.mode = unix_mode & 0777;  // setuid, setgid and sticky never honoured
+  switch (unix_mode & S_IFMT) {
+    case S_IFDIR: kind.type = NodeType::kDirectory; break;
+    case S_IFLNK: kind.type = NodeType::kSymlink; break;
+    case S_IFREG:
+    case 0: kind.type = NodeType::kFile; break;
+    default:
+      kind.type = NodeType::kFile;
+      kind.special = true;
+  }
+  if (name_ends_in_slash) kind.type = NodeType::kDirectory;
+  return kind;
+}
+
+// Builds the tree with per-directory hash maps, then packs it into the
+// compact sorted form. The maps exist only while building.
+class LayerIndexBuilder {
+ public:
+  LayerIndexBuilder(const CentralDirectory& directory, int64_t implied_mtime)
+      : directory_(directory), implied_mtime_(implied_mtime) {
+    nodes_.push_back(BuildNode{.name = {}, .type = NodeType::kDirectory,
+                               .mode = 0755, .mtime = implied_mtime});
+  }
+
+  LayerIndex Build() {
+    const auto& records = directory_.records();
+    for (uint32_t i = 0; i < records.size(); ++i) AddRecord(i, records[i]);
+    return Pack();
+  }
+
+ private:
+  struct BuildNode {
+    std::string name;
+    NodeType type = NodeType::kDirectory;
+    uint16_t mode = 0755;
+    int64_t mtime = 0;
+    uint64_t size = 0;
+    uint32_t record = kNoRecord;
+    bool explicit_entry = false;
+    std::unordered_map<std::string, uint32_t> children;
+  };
+
+  void Warn(std::string_view raw, std::string reason) {
+    index_.warnings_.push_back({Printable(raw), std::move(reason)});
+  }
+
+  uint32_t NewNode(BuildNode node) {
+    nodes_.push_back(std::move(node));
+    return uint32_t(nodes_.size() - 1);
+  }
+
+  uint32_t ImpliedDirectory(std::string_view name) {
+    return NewNode(BuildNode{.name = std::string(name), .type = NodeType::kDirectory,
+                             .mode = 0755, .mtime = implied_mtime_});
+  }
+
+  // Returns the directory node for `part` under `parent`, creating an
+  // implied one or replacing a non-directory in the way.
+  uint32_t DescendInto(uint32_t parent, std::string_view part) {
+    auto& children = nodes_[parent].children;
+    auto it = children.find(std::string(part));
+    if (it != children.end() && nodes_[it->second].type == NodeType::kDirectory) {
+      return it->second;
+    }
+    uint32_t dir = ImpliedDirectory(part);
+    nodes_[parent].children[std::string(part)] = dir;
+    return dir;
+  }
+
+  void AddRecord(uint32_t index, const ZipRecord& record) {
+    std::string_view raw = directory_.name(record);
+    bool slash = !raw.empty() && (raw.back() == '/' || raw.back() == '\\');
+    EntryKind kind = ClassifyRecord(record, slash && raw.back() == '/');
+    Result<EntryPath> path = NormalizeEntryName(raw, record.utf8_name(), !kind.has_unix_mode);
+    if (!path.ok()) {
+      Warn(raw, "skipped: " + path.status().message());
+      return;
+    }
+    if (path->is_directory) kind.type = NodeType::kDirectory;
+    if (path->was_absolute) Warn(raw, "absolute path made relative");
+    if (kind.special) Warn(raw, "FIFO, device or socket served as a regular file");
+    if (path->path.empty()) {
+      if (kind.type != NodeType::kDirectory) Warn(raw, "skipped: names the root");
+      return;  // "./" and "/" entries: the root keeps its defaults
+    }
+    Place(path->path, index, record, kind);
+  }
+
+  void Place(const std::string& path, uint32_t index, const ZipRecord& record,
+             const EntryKind& kind) {
+    uint32_t parent = 0;
+    std::string_view rest = path;
+    for (size_t slash; (slash = rest.find('/')) != std::string_view::npos;) {
+      parent = DescendInto(parent, rest.substr(0, slash));
+      rest = rest.substr(slash + 1);
+    }
+    std::string leaf(rest);
+    auto& siblings = nodes_[parent].children;
+    auto it = siblings.find(leaf);
+    if (kind.type == NodeType::kDirectory && it != siblings.end() &&
+        nodes_[it->second].type == NodeType::kDirectory) {
+      // A directory entry over a directory merges: it only sets attributes.
+      BuildNode& dir = nodes_[it->second];
+      dir.mode = kind.mode;
+      dir.mtime = record.mtime;
+      dir.explicit_entry = true;
+      return;
+    }
+    BuildNode node{.name = leaf, .type = kind.type, .mode = kind.mode,
+                   .mtime = record.mtime, .record = index, .explicit_entry = true};
+    if (kind.type == NodeType::kDirectory) {
+      node.record = kNoRecord;
+    } else {
+      node.size = record.uncompressed_size;
+    }
+    uint32_t id = NewNode(std::move(node));
+    nodes_[parent].children[leaf] = id;  // replaces whatever was there
+  }
+
+  // Depth-first copy of the live tree into the compact arrays; replaced
+  // nodes are unreachable and so dropped here.
+  LayerIndex Pack() {
+    index_.nodes_.reserve(nodes_.size());
+    index_.nodes_.push_back(Compact(nodes_[0]));
+    std::vector<std::pair<uint32_t, uint32_t>> stack = {{0, kRootNode}};
+    while (!stack.empty()) {
+      auto [build_id, packed_id] = stack.back();
+      stack.pop_back();
+      BuildNode& b = nodes_[build_id];
+      std::vector<std::pair<std::string_view, uint32_t>> sorted(b.children.begin(),
+                                                                 b.children.end());
+      std::sort(sorted.begin(), sorted.end());
+      index_.nodes_[packed_id].first_child = uint32_t(index_.children_.size());
+      index_.nodes_[packed_id].child_count = uint32_t(sorted.size());
+      size_t first_slot = index_.children_.size();
+      index_.children_.resize(first_slot + sorted.size());
+      for (size_t k = 0; k < sorted.size(); ++k) {
+        uint32_t child_packed = uint32_t(index_.nodes_.size());
+        index_.nodes_.push_back(Compact(nodes_[sorted[k].second]));
+        index_.children_[first_slot + k] = child_packed;
+        if (nodes_[sorted[k].second].type == NodeType::kDirectory) {
+          stack.push_back({sorted[k].second, child_packed});
+        }
+      }
+    }
+    return std::move(index_);
+  }
+
+  LayerNode Compact(const BuildNode& b) {
+    LayerNode n;
+    n.size = b.size;
+    n.mtime = b.mtime;
+    n.record = b.record;
+    n.name_offset = uint32_t(index_.names_.size());
+    n.name_length = uint16_t(b.name.size());
+    index_.names_ += b.name;
+    n.mode = b.mode;
+    n.type = b.type;
+    n.explicit_entry = b.explicit_entry;
+    if (b.type == NodeType::kFile) {
+      index_.total_file_bytes_ += b.size;
+      ++index_.file_count_;
+    }
+    return n;
+  }
+
+  const CentralDirectory& directory_;
+  int64_t implied_mtime_;
+  std::vector<BuildNode> nodes_;
+  LayerIndex index_;
+};
+
+LayerIndex LayerIndex::Build(const CentralDirectory& directory, int64_t implied_mtime) {
+  return LayerIndexBuilder(directory, implied_mtime).Build();
+}
+
+NodeId LayerIndex::FindChild(NodeId dir, std::string_view name) const {
+  std::span<const NodeId> kids = children(dir);
+  auto it = std::lower_bound(kids.begin(), kids.end(), name,
+                             [this](NodeId id, std::string_view n) { return this->name(id) < n; });
+  if (it == kids.end() || this->name(*it) != name) return kNoNode;
+  return *it;
+}
+
+NodeId LayerIndex::FindPath(std::string_view path) const {
+  NodeId node = kRootNode;
+  while (!path.empty()) {
+    if (nodes_[node].type != NodeType::kDirectory) return kNoNode;
+    size_t slash = path.find('/');
+    node = FindChild(node, path.substr(0, slash));
+    if (node == kNoNode) return kNoNode;
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  }
+  return node;
+}
+
+}  // namespace layerfs

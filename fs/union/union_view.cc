@@ -1,0 +1,193 @@
+#include "fs/union/union_view.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace layerfs {
+
+namespace {
+
+constexpr size_t kMaxSymlinkTarget = 4095;  // PATH_MAX less the NUL
+
+// One name of a merged listing while it is being built.
+struct Candidate {
+  std::string_view name;
+  std::vector<LayerRef> refs;  // top first; refs[0] wins
+  bool closed = false;         // a non-directory below ended the merge
+};
+
+}  // namespace
+
+UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers, uint64_t root_ino)
+    : layers_(std::move(layers)), next_ino_(root_ino + 1) {
+  std::vector<LayerRef> all;
+  for (size_t i = layers_.size(); i-- > 0;) all.push_back({uint32_t(i), kRootNode});
+  root_.view_ = this;
+  root_.ino_ = root_ino;
+  root_.type_ = NodeType::kDirectory;
+  root_.mode_ = 0755;
+  root_.merged_ = std::move(all);
+  if (!layers_.empty()) {
+    root_.source_ = root_.merged_.front();
+    root_.mtime_ = layers_.back()->archive().file_mtime();
+  }
+}
+
+Result<std::unique_ptr<UnionView>> UnionView::Open(const std::vector<std::string>& paths,
+                                                   uint64_t root_ino) {
+  std::vector<std::shared_ptr<const Layer>> layers;
+  for (const std::string& path : paths) {
+    Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
+    if (!layer.ok()) return layer.status();
+    layers.push_back(std::move(*layer));
+  }
+  return std::make_unique<UnionView>(std::move(layers), root_ino);
+}
+
+void UnionView::InitNode(UnionNode& node, const UnionNode* parent, LayerRef top,
+                         std::vector<LayerRef> merged) const {
+  const LayerIndex& index = layers_[top.layer]->index();
+  const LayerNode& n = index.node(top.node);
+  node.view_ = this;
+  node.parent_ = parent;
+  node.name_ = index.name(top.node);
+  node.ino_ = next_ino_.fetch_add(1, std::memory_order_relaxed);
+  node.type_ = n.type;
+  node.size_ = n.size;
+  node.mtime_ = n.mtime;
+  node.mode_ = n.mode;
+  node.source_ = top;
+  if (n.type != NodeType::kDirectory) return;
+  // unzip -o leaves an existing directory's attributes alone: the layer
+  // that first creates the directory, the lowest merged one, sets them.
+  const LayerRef bottom = merged.back();
+  const LayerNode& d = layers_[bottom.layer]->index().node(bottom.node);
+  node.mode_ = d.mode;
+  node.mtime_ = d.mtime;
+  node.source_ = bottom;
+  node.merged_ = std::move(merged);
+}
+
+void UnionView::BuildListing(const UnionNode& dir) const {
+  std::vector<Candidate> candidates;
+  std::unordered_map<std::string_view, size_t> slot;
+  bool single = dir.merged_.size() == 1;
+  for (const LayerRef& ref : dir.merged_) {
+    const LayerIndex& index = layers_[ref.layer]->index();
+    for (NodeId child : index.children(ref.node)) {
+      std::string_view name = index.name(child);
+      bool is_dir = index.node(child).type == NodeType::kDirectory;
+      auto [it, fresh] = single ? std::pair{slot.end(), true}
+                                : slot.try_emplace(name, candidates.size());
+      if (fresh) {
+        candidates.push_back({name, {{ref.layer, child}}, !is_dir});
+        continue;
+      }
+      // A lower layer's copy of a name already seen above it.
+      Candidate& c = candidates[it->second];
+      if (c.closed) continue;
+      if (is_dir) {
+        c.refs.push_back({ref.layer, child});
+      } else {
+        c.closed = true;  // a file below hides everything under it
+      }
+    }
+  }
+  if (!single) {
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return a.name < b.name; });
+  }
+  auto children = std::make_unique<UnionNode[]>(candidates.size());
+  uint32_t subdirs = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    LayerRef top = candidates[i].refs.front();
+    InitNode(children[i], &dir, top, std::move(candidates[i].refs));
+    if (children[i].is_directory()) ++subdirs;
+  }
+  dir.children_ = std::move(children);
+  dir.child_count_ = uint32_t(candidates.size());
+  dir.subdir_count_ = subdirs;
+}
+
+std::span<const UnionNode> UnionView::Children(const UnionNode& dir) const {
+  if (!dir.is_directory()) return {};
+  std::call_once(dir.listing_once_, [&] { BuildListing(dir); });
+  return std::span<const UnionNode>(dir.children_.get(), dir.child_count_);
+}
+
+const UnionNode* UnionView::Lookup(const UnionNode& dir, std::string_view name) const {
+  std::span<const UnionNode> kids = Children(dir);
+  auto it = std::lower_bound(kids.begin(), kids.end(), name,
+                             [](const UnionNode& n, std::string_view v) { return n.name() < v; });
+  if (it == kids.end() || it->name() != name) return nullptr;
+  return &*it;
+}
+
+uint32_t UnionView::LinkCount(const UnionNode& node) const {
+  if (!node.is_directory()) return 1;
+  Children(node);
+  return 2 + node.subdir_count_;
+}
+
+// Calls visit(node) for every node below the root, depth first, merging
+// each directory's listing on the way; stops early once `stop` is set.
+template <typename Visit>
+void UnionView::Walk(const std::atomic<bool>* stop, Visit visit) const {
+  std::vector<const UnionNode*> pending = {&root_};
+  while (!pending.empty() && !(stop && stop->load(std::memory_order_relaxed))) {
+    const UnionNode* dir = pending.back();
+    pending.pop_back();
+    for (const UnionNode& child : Children(*dir)) {
+      visit(child);
+      if (child.is_directory()) pending.push_back(&child);
+    }
+  }
+}
+
+void UnionView::MergeAll(const std::atomic<bool>& stop) const {
+  Walk(&stop, [](const UnionNode&) {});
+}
+
+const UnionView::FileTotals& UnionView::Totals() const {
+  std::call_once(totals_once_, [&] {
+    Walk(nullptr, [&](const UnionNode& node) {
+      if (node.type() != NodeType::kFile) return;
+      ++totals_.files;
+      totals_.bytes += node.size();
+    });
+  });
+  return totals_;
+}
+
+uint32_t UnionView::RecordOf(const UnionNode& node) const {
+  return layers_[node.source_.layer]->index().node(node.source_.node).record;
+}
+
+Result<std::string> UnionView::ReadLink(const UnionNode& node) const {
+  if (node.type() != NodeType::kSymlink) {
+    return Status::InvalidArgument(PathOf(node) + ": not a symlink");
+  }
+  const Archive& archive = SourceLayer(node).archive();
+  uint32_t record = RecordOf(node);
+  if (node.size() > kMaxSymlinkTarget) {
+    return Status::Corrupt(archive.EntryLabel(record) + ": symlink target too long");
+  }
+  Result<std::vector<char>> data = archive.ReadWhole(record);
+  if (!data.ok()) return data.status();
+  return std::string(data->begin(), data->end());
+}
+
+std::string UnionView::PathOf(const UnionNode& node) const {
+  std::vector<std::string_view> parts;
+  for (const UnionNode* n = &node; n != nullptr && n != &root_; n = n->parent()) {
+    parts.push_back(n->name());
+  }
+  std::string path;
+  for (size_t i = parts.size(); i-- > 0;) {
+    path += parts[i];
+    if (i > 0) path += '/';
+  }
+  return path;
+}
+
+}  // namespace layerfs

@@ -1,0 +1,288 @@
+#include "fs/zip/archive.h"
+
+#include <libdeflate.h>
+#include <zip.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "fs/source/local_file.h"
+
+namespace layerfs {
+
+namespace {
+
+constexpr uint32_t kLocalSignature = 0x04034b50;
+constexpr size_t kLocalHeaderSize = 30;
+constexpr uint16_t kMethodStored = 0;
+constexpr uint16_t kMethodDeflate = 8;
+
+struct ZipDiscard {
+  void operator()(zip_t* z) const { zip_discard(z); }
+};
+struct ZipFileClose {
+  void operator()(zip_file_t* f) const { zip_fclose(f); }
+};
+struct DecompressorFree {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
+uint32_t Crc32(std::span<const char> data) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes a uInt length: feed large buffers in pieces.
+  const Bytef* p = reinterpret_cast<const Bytef*>(data.data());
+  size_t left = data.size();
+  while (left > 0) {
+    uInt n = uInt(std::min<size_t>(left, 1u << 30));
+    crc = crc32(crc, p, n);
+    p += n;
+    left -= n;
+  }
+  return uint32_t(crc);
+}
+
+// A libzip source over a window of a ByteSource: libzip seeks and reads
+// it like a file, each read a positional read of the source. One per
+// libzip handle, used by one thread; the caller owns it (libzip's FREE
+// command frees nothing).
+class SourceWindow {
+ public:
+  SourceWindow(const ByteSource& source, uint64_t begin, uint64_t length)
+      : source_(source), begin_(begin), length_(length) {
+    zip_error_init(&error_);
+  }
+  ~SourceWindow() { zip_error_fini(&error_); }
+  SourceWindow(const SourceWindow&) = delete;
+  SourceWindow& operator=(const SourceWindow&) = delete;
+
+  static zip_int64_t Callback(void* self, void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    return static_cast<SourceWindow*>(self)->Serve(data, len, cmd);
+  }
+
+ private:
+  zip_int64_t Serve(void* data, zip_uint64_t len, zip_source_cmd_t cmd) {
+    switch (cmd) {
+      case ZIP_SOURCE_OPEN: pos_ = 0; return 0;
+      case ZIP_SOURCE_READ: return Read(static_cast<char*>(data), len);
+      case ZIP_SOURCE_CLOSE:
+      case ZIP_SOURCE_FREE: return 0;
+      case ZIP_SOURCE_STAT: {
+        auto* st = static_cast<zip_stat_t*>(data);
+        zip_stat_init(st);
+        st->size = length_;
+        st->valid |= ZIP_STAT_SIZE;
+        return sizeof(*st);
+      }
+      case ZIP_SOURCE_SEEK: {
+        zip_int64_t at = zip_source_seek_compute_offset(pos_, length_, data, len, &error_);
+        if (at < 0) return -1;
+        pos_ = uint64_t(at);
+        return 0;
+      }
+      case ZIP_SOURCE_TELL: return zip_int64_t(pos_);
+      case ZIP_SOURCE_ERROR: return zip_error_to_data(&error_, data, len);
+      case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
+                                              ZIP_SOURCE_SUPPORTS, -1);
+      default:
+        zip_error_set(&error_, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+  }
+
+  zip_int64_t Read(char* out, uint64_t len) {
+    len = std::min(len, length_ - std::min(pos_, length_));
+    Result<size_t> got = source_.ReadAt(begin_ + pos_, {out, size_t(len)});
+    if (!got.ok()) {
+      zip_error_set(&error_, ZIP_ER_READ, EIO);
+      return -1;
+    }
+    pos_ += *got;
+    return zip_int64_t(*got);
+  }
+
+  const ByteSource& source_;
+  const uint64_t begin_;
+  const uint64_t length_;
+  uint64_t pos_ = 0;
+  zip_error_t error_;
+};
+
+}  // namespace
+
+Archive::Archive(std::unique_ptr<ByteSource> source, CentralDirectory directory)
+    : source_(std::move(source)),
+      directory_(std::move(directory)),
+      stored_verdict_(std::make_unique<std::atomic<uint8_t>[]>(directory_.records().size())) {}
+
+Result<std::unique_ptr<Archive>> Archive::Open(const std::string& path) {
+  Result<std::unique_ptr<LocalFile>> file = LocalFile::Open(path);
+  if (!file.ok()) return file.status();
+  return Open(std::move(*file));
+}
+
+Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> source) {
+  Result<CentralDirectory> dir = CentralDirectory::Read(*source);
+  if (!dir.ok()) return dir.status();
+  return std::unique_ptr<Archive>(new Archive(std::move(source), std::move(*dir)));
+}
+
+Status Archive::ReadExactly(uint32_t index, uint64_t offset, std::span<char> out) const {
+  Result<size_t> got = source_->ReadAt(offset, out);
+  if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
+  if (*got != out.size()) return Status::Corrupt(EntryLabel(index) + ": truncated data");
+  return Status::Ok();
+}
+
+std::string Archive::EntryLabel(uint32_t index) const {
+  return path() + ": entry " + std::string(directory_.name(record(index)));
+}
+
+bool Archive::HasNativeReader(uint32_t index) const {
+  const ZipRecord& r = record(index);
+  return !r.encrypted() && (r.method == kMethodStored || r.method == kMethodDeflate);
+}
+
+Result<uint64_t> Archive::DataOffset(uint32_t index) const {
+  const ZipRecord& r = record(index);
+  if (r.encrypted()) return Status::Unsupported(EntryLabel(index) + ": encrypted");
+  char header[kLocalHeaderSize];
+  Result<size_t> got = source_->ReadAt(r.local_header_offset, header);
+  if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
+  auto* p = reinterpret_cast<const unsigned char*>(header);
+  auto le16 = [p](int at) { return uint32_t(p[at] | (p[at + 1] << 8)); };
+  uint32_t sig = le16(0) | (le16(2) << 16);
+  if (*got != kLocalHeaderSize || sig != kLocalSignature) {
+    return Status::Corrupt(EntryLabel(index) + ": bad local header");
+  }
+  uint64_t data = r.local_header_offset + kLocalHeaderSize + le16(26) + le16(28);
+  if (data > file_size() || r.compressed_size > file_size() - data) {
+    return Status::Corrupt(EntryLabel(index) + ": data runs past the end of the file");
+  }
+  return data;
+}
+
+Result<size_t> Archive::ReadStored(uint32_t index, uint64_t data_offset, uint64_t offset,
+                                   std::span<char> out) const {
+  const ZipRecord& r = record(index);
+  if (offset >= r.uncompressed_size) return size_t(0);
+  out = out.first(std::min<uint64_t>(out.size(), r.uncompressed_size - offset));
+  if (Status s = ReadExactly(index, data_offset + offset, out); !s.ok()) return s;
+  return out.size();
+}
+
+Status Archive::VerifyStored(uint32_t index, uint64_t data_offset, uint64_t max_bytes) const {
+  const ZipRecord& r = record(index);
+  if (r.compressed_size != r.uncompressed_size) {
+    return Status::Corrupt(EntryLabel(index) + ": stored entry with two different sizes");
+  }
+  uint8_t verdict = stored_verdict_[index].load(std::memory_order_relaxed);
+  if (verdict == 0 && r.uncompressed_size <= max_bytes) {
+    std::vector<char> buf(std::min<uint64_t>(r.uncompressed_size, 1 << 20));
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (uint64_t at = 0; at < r.uncompressed_size;) {
+      std::span<char> piece(buf.data(), std::min<uint64_t>(buf.size(), r.uncompressed_size - at));
+      Result<size_t> got = ReadStored(index, data_offset, at, piece);
+      if (!got.ok()) return got.status();
+      crc = crc32(crc, reinterpret_cast<const Bytef*>(piece.data()), uInt(piece.size()));
+      at += piece.size();
+    }
+    verdict = uint32_t(crc) == r.crc32 ? 1 : 2;
+    stored_verdict_[index].store(verdict, std::memory_order_relaxed);
+  }
+  if (verdict == 2) return Status::Corrupt(EntryLabel(index) + ": CRC-32 mismatch");
+  return Status::Ok();
+}
+
+Result<std::vector<char>> Archive::ReadWhole(uint32_t index) const {
+  const ZipRecord& r = record(index);
+  if (r.encrypted()) return Status::Unsupported(EntryLabel(index) + ": encrypted entry");
+  Result<std::vector<char>> data = Status::Unsupported("unset");
+  if (r.method == kMethodStored || r.method == kMethodDeflate) {
+    Result<uint64_t> offset = DataOffset(index);
+    if (!offset.ok()) return offset.status();
+    if (r.method == kMethodDeflate) {
+      data = InflateWhole(index, *offset);
+    } else {
+      std::vector<char> out(r.uncompressed_size);
+      Result<size_t> got = ReadStored(index, *offset, 0, out);
+      if (!got.ok()) return got.status();
+      data = std::move(out);
+    }
+  } else {
+    data = ReadWithLibzip(index);
+  }
+  if (data.ok() && Crc32(*data) != r.crc32) {
+    return Status::Corrupt(EntryLabel(index) + ": CRC-32 mismatch");
+  }
+  return data;
+}
+
+Result<std::vector<char>> Archive::InflateWhole(uint32_t index, uint64_t data_offset) const {
+  const ZipRecord& r = record(index);
+  std::vector<char> in(r.compressed_size);
+  if (Status s = ReadExactly(index, data_offset, in); !s.ok()) return s;
+  std::unique_ptr<libdeflate_decompressor, DecompressorFree> d(libdeflate_alloc_decompressor());
+  if (!d) return Status::IoError(EntryLabel(index) + ": out of memory");
+  std::vector<char> out(r.uncompressed_size);
+  size_t produced = 0;
+  libdeflate_result rc = libdeflate_deflate_decompress(d.get(), in.data(), in.size(),
+                                                       out.data(), out.size(), &produced);
+  if (rc != LIBDEFLATE_SUCCESS || produced != out.size()) {
+    return Status::Corrupt(EntryLabel(index) + ": bad deflate data or wrong size");
+  }
+  return out;
+}
+
+Result<std::vector<char>> Archive::ReadWithLibzip(uint32_t index) const {
+  const ZipRecord& r = record(index);
+  // libzip does not detect a self-extractor prefix: show it only the
+  // archive proper, where its offsets are right. `window` outlives `za`,
+  // which reads through it.
+  uint64_t prefix = directory_.prefix_length();
+  SourceWindow window(*source_, prefix, file_size() - prefix);
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_function_create(&SourceWindow::Callback, &window, &error);
+  if (source == nullptr) {
+    zip_error_fini(&error);
+    return Status::IoError(EntryLabel(index) + ": libzip cannot read the file");
+  }
+  std::unique_ptr<zip_t, ZipDiscard> za(zip_open_from_source(source, ZIP_RDONLY, &error));
+  zip_error_fini(&error);
+  if (!za) {
+    zip_source_free(source);
+    return Status::Corrupt(EntryLabel(index) + ": libzip cannot open the archive");
+  }
+  // libzip numbers entries in central-directory order, as we do; the name
+  // check guards against any disagreement on what entry i is.
+  const char* name = zip_get_name(za.get(), index, ZIP_FL_ENC_RAW);
+  if (name == nullptr || directory_.name(r) != name) {
+    return Status::Corrupt(EntryLabel(index) + ": libzip sees a different entry");
+  }
+  std::unique_ptr<zip_file_t, ZipFileClose> file(zip_fopen_index(za.get(), index, 0));
+  if (!file) {
+    return Status::Unsupported(EntryLabel(index) + ": " + zip_strerror(za.get()));
+  }
+  std::vector<char> out(r.uncompressed_size);
+  uint64_t done = 0;
+  while (done < out.size()) {
+    zip_int64_t n = zip_fread(file.get(), out.data() + done, out.size() - done);
+    if (n < 0) {
+      return Status::Corrupt(EntryLabel(index) + ": " + zip_file_strerror(file.get()));
+    }
+    if (n == 0) return Status::Corrupt(EntryLabel(index) + ": shorter than its stated size");
+    done += uint64_t(n);
+  }
+  char extra;
+  if (zip_fread(file.get(), &extra, 1) != 0) {
+    return Status::Corrupt(EntryLabel(index) + ": longer than its stated size or bad data");
+  }
+  return out;
+}
+
+}  // namespace layerfs

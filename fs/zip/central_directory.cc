@@ -1,0 +1,296 @@
+#include "fs/zip/central_directory.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <limits>
+
+namespace layerfs {
+
+namespace {
+
+constexpr uint32_t kEndSignature = 0x06054b50;
+constexpr uint32_t kZip64EndSignature = 0x06064b50;
+constexpr uint32_t kZip64LocatorSignature = 0x07064b50;
+constexpr uint32_t kCentralSignature = 0x02014b50;
+constexpr size_t kEndSize = 22;
+constexpr size_t kZip64LocatorSize = 20;
+constexpr size_t kZip64EndSize = 56;
+constexpr size_t kCentralSize = 46;
+constexpr size_t kMaxCommentLength = 0xffff;
+constexpr uint16_t kExtraZip64 = 0x0001;
+constexpr uint16_t kExtraTimestamp = 0x5455;    // Info-ZIP "UT"
+constexpr uint16_t kExtraInfoZipUnix = 0x5855;  // Info-ZIP "UX", old style
+
+// Little-endian reads from a span the caller has bounds-checked.
+uint16_t Le16(const unsigned char* p) { return p[0] | (p[1] << 8); }
+uint32_t Le32(const unsigned char* p) {
+  return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) |
+         (uint32_t(p[3]) << 24);
+}
+uint64_t Le64(const unsigned char* p) {
+  return uint64_t(Le32(p)) | (uint64_t(Le32(p + 4)) << 32);
+}
+
+Status ReadExactly(const ByteSource& source, uint64_t offset, size_t length, unsigned char* out,
+                   const std::string& label) {
+  Result<size_t> got = source.ReadAt(offset, {reinterpret_cast<char*>(out), length});
+  if (!got.ok()) return got.status();
+  if (*got != length) return Status::Corrupt(label + ": unexpected end of file");
+  return Status::Ok();
+}
+
+// What the end records say, before the prefix is known.
+struct EndInfo {
+  uint64_t entry_count = 0;
+  uint64_t directory_size = 0;
+  uint64_t directory_offset = 0;  // as stored, relative to the archive start
+  uint64_t directory_end = 0;     // where the directory really ends in file
+};
+
+Result<EndInfo> ReadZip64End(const ByteSource& source, uint64_t file_size, uint64_t end_pos,
+                             const std::string& label) {
+  if (end_pos < kZip64LocatorSize) {
+    return Status::Corrupt(label + ": zip64 locator missing");
+  }
+  unsigned char loc[kZip64LocatorSize];
+  uint64_t loc_pos = end_pos - kZip64LocatorSize;
+  if (Status s = ReadExactly(source, loc_pos, sizeof loc, loc, label); !s.ok()) {
+    return s;
+  }
+  if (Le32(loc) != kZip64LocatorSignature) {
+    return Status::Corrupt(label + ": zip64 locator missing");
+  }
+  // The zip64 end record sits right before the locator; trusting that
+  // position rather than the stored offset also copes with a prefix.
+  if (loc_pos < kZip64EndSize) {
+    return Status::Corrupt(label + ": zip64 end record missing");
+  }
+  unsigned char rec[kZip64EndSize];
+  uint64_t rec_pos = loc_pos - kZip64EndSize;
+  if (Status s = ReadExactly(source, rec_pos, sizeof rec, rec, label); !s.ok()) {
+    return s;
+  }
+  uint64_t stored_pos = Le64(loc + 8);
+  if (Le32(rec) != kZip64EndSignature && stored_pos < rec_pos) {
+    // Not at the fixed position: a zip64 end record with an extensible
+    // data sector. Use the stored position (with no prefix: the stored
+    // position cannot tell us one).
+    rec_pos = stored_pos;
+    if (Status s = ReadExactly(source, rec_pos, sizeof rec, rec, label); !s.ok()) {
+      return s;
+    }
+  }
+  if (Le32(rec) != kZip64EndSignature) {
+    return Status::Corrupt(label + ": zip64 end record missing");
+  }
+  EndInfo info;
+  info.entry_count = Le64(rec + 32);
+  info.directory_size = Le64(rec + 40);
+  info.directory_offset = Le64(rec + 48);
+  info.directory_end = rec_pos;
+  (void)file_size;
+  return info;
+}
+
+Result<EndInfo> ReadEnd(const ByteSource& source, uint64_t file_size, const std::string& label) {
+  if (file_size < kEndSize) {
+    return Status::Corrupt(label + ": not a zip file (too short)");
+  }
+  size_t tail = size_t(std::min<uint64_t>(file_size, kEndSize + kMaxCommentLength));
+  std::vector<unsigned char> buf(tail);
+  uint64_t tail_pos = file_size - tail;
+  if (Status s = ReadExactly(source, tail_pos, tail, buf.data(), label); !s.ok()) {
+    return s;
+  }
+  // The end record is the one whose comment runs exactly to the end of the
+  // file. Scanning backwards, the first signature met may lie inside that
+  // comment, which can hold anything, even a whole fake end record. Failing
+  // an exact fit, the last record whose comment fits is taken: bytes
+  // appended after an archive are tolerated, as unzip and libzip do. A
+  // comment that runs past the end means the file was cut short.
+  size_t found = tail;
+  bool comment_cut = false;
+  for (size_t i = tail - kEndSize + 1; i-- > 0;) {
+    if (Le32(buf.data() + i) != kEndSignature) continue;
+    size_t comment_end = i + kEndSize + Le16(buf.data() + i + 20);
+    if (comment_end == tail) {
+      found = i;
+      break;
+    }
+    if (comment_end > tail) {
+      comment_cut = true;
+    } else if (found == tail) {
+      found = i;
+    }
+  }
+  if (found == tail) {
+    return Status::Corrupt(label + (comment_cut
+        ? ": end of central directory record truncated (its comment runs past the end of the file)"
+        : ": not a zip file (no end of central directory record)"));
+  }
+  const unsigned char* p = buf.data() + found;
+  uint64_t end_pos = tail_pos + found;
+  if (Le16(p + 4) != 0 && Le16(p + 4) != 0xffff) {
+    return Status::Unsupported(label + ": multi-disk archives are not supported");
+  }
+  EndInfo info;
+  info.entry_count = Le16(p + 10);
+  info.directory_size = Le32(p + 12);
+  info.directory_offset = Le32(p + 16);
+  info.directory_end = end_pos;
+  // An entry count of 0xffff is not enough to demand zip64 records:
+  // libzip writes exactly 65535 entries without them.
+  bool zip64 = info.directory_size == 0xffffffff ||
+               info.directory_offset == 0xffffffff;
+  if (zip64 || (end_pos >= kZip64LocatorSize && [&] {
+        unsigned char sig[4];
+        return ReadExactly(source, end_pos - kZip64LocatorSize, 4, sig, label).ok() &&
+               Le32(sig) == kZip64LocatorSignature;
+      }())) {
+    return ReadZip64End(source, file_size, end_pos, label);
+  }
+  return info;
+}
+
+// Applies the zip64 extended-information extra field: each 64-bit value is
+// present only for the 32-bit fields that hold the 0xffffffff marker.
+Status ApplyZip64(const unsigned char* data, size_t size, ZipRecord& r,
+                  bool need_usize, bool need_csize, bool need_offset,
+                  const std::string& what) {
+  size_t pos = 0;
+  auto take = [&](uint64_t& field) -> bool {
+    if (pos + 8 > size) return false;
+    field = Le64(data + pos);
+    pos += 8;
+    return true;
+  };
+  if ((need_usize && !take(r.uncompressed_size)) ||
+      (need_csize && !take(r.compressed_size)) ||
+      (need_offset && !take(r.local_header_offset))) {
+    return Status::Corrupt(what + ": zip64 extra field too short");
+  }
+  return Status::Ok();
+}
+
+// Walks the extra fields of one record: sizes from zip64, mtime from the
+// Info-ZIP timestamp fields (which unzip prefers over the DOS time).
+Status ApplyExtraFields(const unsigned char* extra, size_t length, ZipRecord& r,
+                        bool need_usize, bool need_csize, bool need_offset,
+                        const std::string& what) {
+  bool have_ut = false;
+  size_t pos = 0;
+  while (pos + 4 <= length) {
+    uint16_t id = Le16(extra + pos);
+    uint16_t size = Le16(extra + pos + 2);
+    const unsigned char* data = extra + pos + 4;
+    if (pos + 4 + size > length) break;  // a ragged tail is ignored, as unzip does
+    if (id == kExtraZip64 && (need_usize || need_csize || need_offset)) {
+      if (Status s = ApplyZip64(data, size, r, need_usize, need_csize,
+                                need_offset, what);
+          !s.ok()) {
+        return s;
+      }
+      need_usize = need_csize = need_offset = false;
+    } else if (id == kExtraTimestamp && size >= 5 && (data[0] & 1)) {
+      r.mtime = int32_t(Le32(data + 1));
+      have_ut = true;
+    } else if (id == kExtraInfoZipUnix && size >= 8 && !have_ut) {
+      r.mtime = int32_t(Le32(data + 4));
+    }
+    pos += 4 + size;
+  }
+  if (need_usize || need_csize || need_offset) {
+    return Status::Corrupt(what + ": zip64 extra field missing");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int64_t DosTimeToUnix(uint16_t dos_date, uint16_t dos_time) {
+  std::tm tm{};
+  tm.tm_year = 80 + (dos_date >> 9);
+  tm.tm_mon = ((dos_date >> 5) & 0xf) - 1;
+  tm.tm_mday = dos_date & 0x1f;
+  tm.tm_hour = dos_time >> 11;
+  tm.tm_min = (dos_time >> 5) & 0x3f;
+  tm.tm_sec = (dos_time & 0x1f) * 2;
+  return int64_t(::timegm(&tm));
+}
+
+Result<CentralDirectory> CentralDirectory::Read(const ByteSource& source) {
+  const uint64_t file_size = source.size();
+  const std::string& label = source.name();
+  Result<EndInfo> end = ReadEnd(source, file_size, label);
+  if (!end.ok()) return end.status();
+  const EndInfo& info = *end;
+  if (info.directory_size > info.directory_end) {
+    return Status::Corrupt(label + ": central directory larger than the file");
+  }
+  uint64_t start = info.directory_end - info.directory_size;
+  if (info.directory_offset > start) {
+    return Status::Corrupt(label + ": central directory offset points past its end record");
+  }
+  if (info.entry_count > info.directory_size / kCentralSize) {
+    return Status::Corrupt(label + ": entry count does not fit the central directory");
+  }
+
+  CentralDirectory dir;
+  dir.prefix_length_ = start - info.directory_offset;
+  std::vector<unsigned char> buf(size_t(info.directory_size));
+  if (Status s = ReadExactly(source, start, buf.size(), buf.data(), label); !s.ok()) {
+    return s;
+  }
+  dir.records_.reserve(size_t(info.entry_count));
+  size_t pos = 0;
+  for (uint64_t i = 0; i < info.entry_count; ++i) {
+    std::string what = label + ": central directory record " + std::to_string(i);
+    if (pos + kCentralSize > buf.size() || Le32(&buf[pos]) != kCentralSignature) {
+      return Status::Corrupt(what + ": bad signature or truncated");
+    }
+    const unsigned char* p = &buf[pos];
+    size_t name_len = Le16(p + 28), extra_len = Le16(p + 30), comment_len = Le16(p + 32);
+    if (pos + kCentralSize + name_len + extra_len + comment_len > buf.size()) {
+      return Status::Corrupt(what + ": runs past the central directory");
+    }
+    ZipRecord r;
+    r.version_made_by = Le16(p + 4);
+    r.flags = Le16(p + 8);
+    r.method = Le16(p + 10);
+    r.mtime = DosTimeToUnix(Le16(p + 14), Le16(p + 12));
+    r.crc32 = Le32(p + 16);
+    r.compressed_size = Le32(p + 20);
+    r.uncompressed_size = Le32(p + 24);
+    r.external_attributes = Le32(p + 38);
+    r.local_header_offset = Le32(p + 42);
+    if (Status s = ApplyExtraFields(p + kCentralSize + name_len, extra_len, r,
+                                    r.uncompressed_size == 0xffffffff,
+                                    r.compressed_size == 0xffffffff,
+                                    r.local_header_offset == 0xffffffff, what);
+        !s.ok()) {
+      return s;
+    }
+    // A local header outside the archive means the directory contradicts
+    // the file: refused. A compressed size running on into later entries or
+    // the directory is damage to this entry alone: Archive::DataOffset
+    // checks it against the file on open, and that entry fails with EIO
+    // while the rest serve, as unzip fails only that file.
+    if (r.local_header_offset >= info.directory_offset) {
+      return Status::Corrupt(what + ": local header lies outside the archive");
+    }
+    r.local_header_offset += dir.prefix_length_;
+    if (dir.names_.size() + name_len > std::numeric_limits<uint32_t>::max()) {
+      return Status::Unsupported(label + ": names exceed 4 GiB");
+    }
+    r.name_offset = uint32_t(dir.names_.size());
+    r.name_length = uint32_t(name_len);
+    dir.names_.append(reinterpret_cast<const char*>(p + kCentralSize), name_len);
+    dir.records_.push_back(r);
+    pos += kCentralSize + name_len + extra_len + comment_len;
+  }
+  return dir;
+}
+
+}  // namespace layerfs

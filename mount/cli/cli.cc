@@ -1,0 +1,357 @@
+#include "mount/cli/cli.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "mount/cli/remount_command.h"
+#include "mount/cli/env_command.h"
+#include "mount/cli/inspect_command.h"
+#include "mount/cli/lambda_mount.h"
+#include "mount/logging.h"
+#include "mount/cli/publish_check.h"
+#include "mount/cli/stats_command.h"
+#include "mount/cli/store_commands.h"
+
+namespace layerfs {
+
+namespace {
+
+constexpr char kVersion[] = "layerfs 0.1.0";
+
+constexpr char kUsage[] = R"(layerfs: mount an ordered stack of AWS Lambda layer zips as one read-only /opt
+
+usage:
+  layerfs mount [OPTIONS] (LAYER.zip|LAYER_VERSION_ARN)... MOUNTPOINT
+  layerfs mount [OPTIONS] --function F.json [--store DIR] MOUNTPOINT
+  layerfs LAYER.zip[:LAYER.zip...] MOUNTPOINT -o OPTS   (the mount.fuse3 form)
+  layerfs unmount [--lazy] MOUNTPOINT
+  layerfs remount MOUNTPOINT [LAYER.zip...] [--function F.json [--store DIR]]
+                                        swap the whole stack of a live mount
+  layerfs stats [--json] MOUNTPOINT
+  layerfs publish NAME ZIP [...]        store a layer version (publish --help)
+  layerfs layers list|versions|get|delete ...   the layer store (layers --help)
+  layerfs inspect [--json] (LAYER.zip|LAYER_VERSION_ARN)... | --function F.json
+  layerfs env (--function F.json | --runtime R) [--root DIR]
+  layerfs --help | --version
+
+Layers are listed in the order of a function's Layers array: on a conflict
+the last one wins, as when Lambda extracts them into /opt. Layer version
+ARNs resolve through the layer store. `layerfs mount` checks Lambda's rules
+first: more than 5 layers or a layer attached twice refuse the mount; over
+250 MB unzipped, CompatibleRuntimes/Architectures that leave out the
+function's, and deleted versions are logged.
+
+mount options:
+  -f, --foreground        stay in the foreground; unmount on SIGINT/SIGTERM
+  -o OPT[,OPT...]         mount options: allow_other, uid=N, gid=N,
+                          cache_size=SIZE, log_level=LEVEL, log_file=FILE,
+                          access_log=FILE, function=F.json, store=DIR, and
+                          the usual FUSE/mount options (ro,nosuid,nodev are
+                          implied; x-*, _netdev, nofail, noauto, dev, suid
+                          and other mount(8)/systemd options are ignored)
+  --function F.json       mount the layers of a Lambda function configuration,
+                          resolved through the layer store
+  --store DIR             the layer store (default $LAYERFS_STORE, else
+                          /var/lib/layerfs for root, ~/.local/share/layerfs)
+  --no-limits             mount more than Lambda's 5 layers anyway
+  --code ZIP_OR_DIR       the function's code, counted in the 250 MB check
+  --access-log FILE       write "path<TAB>layer<TAB>seconds" for the first
+                          open of each file (the file is replaced at mount)
+  --cache-size SIZE       bytes of decompressed data kept (default 64M)
+  --log-level LEVEL       trace, debug, info, warn (default), error, off
+  --log-file FILE         log here instead of syslog when in the background
+  --ready-fd N            write "ready" to file descriptor N once serving
+  -d, --debug             print every FUSE request (implies -f)
+
+unmount options:
+  --lazy                  detach now even if files are open
+
+stats: prints the counters of a running mount (lookups, reads, cache, errors,
+layers); --json prints them as JSON.
+
+`mount -t fuse.layerfs A.zip:B.zip /opt -o OPTS` and fstab lines of type
+fuse.layerfs go through /sbin/mount.fuse3, which runs layerfs with mount(8)'s
+cleared PATH: install it in /usr/local/bin, /usr/bin or /bin. With function=,
+the SOURCE field only names the mount (write "layerfs").
+
+exit codes: 0 success, 1 runtime error, 2 usage error
+)";
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "layerfs: %s\nTry 'layerfs --help'.\n", message.c_str());
+  return 2;
+}
+
+bool IsIgnoredMountOption(const std::string& key) {
+  // mount(8) passes "rw" unless told "ro", and mount.fuse3 appends "dev"
+  // and "suid" unless told nodev/nosuid. None is a request: the mount is
+  // read-only whatever is asked, and a layer zip must never bring device
+  // nodes or set-id programs to life, so it stays ro,nodev,nosuid.
+  static const char* kIgnored[] = {"_netdev", "nofail", "noauto", "auto", "defaults", "user",
+                                   "users", "nouser", "owner", "group", "ro", "rw", "comment",
+                                   "dev", "suid"};
+  if (key.rfind("x-", 0) == 0 || key.rfind("comment=", 0) == 0) return true;
+  for (const char* ignored : kIgnored) {
+    if (key == ignored) return true;
+  }
+  return false;
+}
+
+std::optional<uint64_t> ParseNumber(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  try {
+    return std::stoull(text);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+// Takes the value of an option that needs one: "--opt VALUE" or "--opt=VALUE".
+std::optional<std::string> TakeValue(const std::vector<std::string>& args, size_t& i,
+                                     const std::string& flag) {
+  const std::string& a = args[i];
+  if (a.size() > flag.size() && a.compare(0, flag.size() + 1, flag + "=") == 0) {
+    return a.substr(flag.size() + 1);
+  }
+  if (i + 1 >= args.size()) return std::nullopt;
+  return args[++i];
+}
+
+int RunUnmountCommand(const std::vector<std::string>& args, const DaemonEntry& daemon) {
+  bool lazy = false;
+  std::vector<std::string> positional;
+  for (const std::string& a : args) {
+    if (a == "--lazy" || a == "-z") {
+      lazy = true;
+    } else if (!a.empty() && a[0] == '-') {
+      return UsageError("unmount: unknown option " + a);
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 1) return UsageError("unmount takes exactly one MOUNTPOINT");
+  return daemon.unmount(positional[0], lazy);
+}
+
+// `flags` is null for the mount.fuse3 form, which skips Lambda's checks.
+int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
+                    const DaemonEntry& daemon) {
+  if (!options.ok()) return UsageError(options.status().message());
+  if (Status s = SetupLogging(options->log_level, LogTarget::kStderr); !s.ok()) {
+    return UsageError(s.message());
+  }
+  Result<LayerStack> layers = OpenMountStack(*options, flags);
+  if (!layers.ok()) {
+    std::fprintf(stderr, "layerfs: %s; nothing mounted\n", layers.status().message().c_str());
+    return 1;
+  }
+  return daemon.mount(*options, std::move(*layers));
+}
+
+}  // namespace
+
+std::optional<uint64_t> ParseSize(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  uint64_t scale = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 'k': case 'K': scale = 1ull << 10; break;
+    case 'm': case 'M': scale = 1ull << 20; break;
+    case 'g': case 'G': scale = 1ull << 30; break;
+    default: break;
+  }
+  if (scale != 1) digits.pop_back();
+  std::optional<uint64_t> n = ParseNumber(digits);
+  if (!n || *n > UINT64_MAX / scale) return std::nullopt;
+  return *n * scale;
+}
+
+Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string opt = list.substr(start, comma == std::string::npos ? std::string::npos
+                                                                    : comma - start);
+    start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    if (opt.empty() || IsIgnoredMountOption(opt)) continue;
+    size_t eq = opt.find('=');
+    std::string key = opt.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : opt.substr(eq + 1);
+    if (key == "uid" || key == "gid") {
+      std::optional<uint64_t> id = ParseNumber(value);
+      if (!id || *id > UINT32_MAX - 1) {
+        return Status::InvalidArgument("option " + opt + ": not a numeric id");
+      }
+      if (key == "uid") options.uid = uid_t(*id); else options.gid = gid_t(*id);
+    } else if (key == "cache_size") {
+      std::optional<uint64_t> size = ParseSize(value);
+      if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
+      options.cache_size = *size;
+    } else if (key == "log_level") {
+      if (!IsLogLevel(value)) return Status::InvalidArgument("option " + opt + ": unknown level");
+      options.log_level = value;
+    } else if (key == "log_file" || key == "access_log" || key == "function" ||
+               key == "store") {
+      if (value.empty()) return Status::InvalidArgument("option " + key + "= needs a path");
+      std::string& field = key == "log_file"     ? options.log_file
+                           : key == "access_log" ? options.access_log
+                           : key == "function"   ? options.function_config
+                                                 : options.store_dir;
+      field = value;
+    } else {
+      options.fuse_options.push_back(opt);
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Puts flags and -o lists into `options` and the rest into `positional`.
+Status ParseMountFlags(const std::vector<std::string>& args, MountOptions& options,
+                       std::vector<std::string>& positional) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const std::string& flag) { return TakeValue(args, i, flag); };
+    if (a == "-f" || a == "--foreground") {
+      options.foreground = true;
+    } else if (a == "-d" || a == "--debug") {
+      options.fuse_debug = true;
+      options.foreground = true;
+    } else if (a == "-o" || a.rfind("-o", 0) == 0) {
+      std::optional<std::string> list = a == "-o" ? value("-o") : a.substr(2);
+      if (!list) return Status::InvalidArgument("-o needs a value");
+      if (Status s = ApplyMountOptionList(*list, options); !s.ok()) return s;
+    } else if (a == "--cache-size" || a.rfind("--cache-size=", 0) == 0) {
+      std::optional<std::string> v = value("--cache-size");
+      std::optional<uint64_t> size = v ? ParseSize(*v) : std::nullopt;
+      if (!size) return Status::InvalidArgument("--cache-size needs a size like 64M");
+      options.cache_size = *size;
+    } else if (a == "--log-level" || a.rfind("--log-level=", 0) == 0) {
+      std::optional<std::string> v = value("--log-level");
+      if (!v || !IsLogLevel(*v)) {
+        return Status::InvalidArgument("--log-level needs one of trace, debug, info, warn, "
+                                       "error, critical, off");
+      }
+      options.log_level = *v;
+    } else if (a == "--log-file" || a.rfind("--log-file=", 0) == 0) {
+      std::optional<std::string> v = value("--log-file");
+      if (!v) return Status::InvalidArgument("--log-file needs a file");
+      options.log_file = *v;
+    } else if (a == "--access-log" || a.rfind("--access-log=", 0) == 0) {
+      std::optional<std::string> v = value("--access-log");
+      if (!v || v->empty()) return Status::InvalidArgument("--access-log needs a file");
+      options.access_log = *v;
+    } else if (a == "--function" || a.rfind("--function=", 0) == 0) {
+      std::optional<std::string> v = value("--function");
+      if (!v || v->empty()) return Status::InvalidArgument("--function needs a JSON file");
+      options.function_config = *v;
+    } else if (a == "--store" || a.rfind("--store=", 0) == 0) {
+      std::optional<std::string> v = value("--store");
+      if (!v || v->empty()) return Status::InvalidArgument("--store needs a directory");
+      options.store_dir = *v;
+    } else if (a == "--ready-fd" || a.rfind("--ready-fd=", 0) == 0) {
+      std::optional<std::string> v = value("--ready-fd");
+      std::optional<uint64_t> fd = v ? ParseNumber(*v) : std::nullopt;
+      if (!fd || *fd > 65535) return Status::InvalidArgument("--ready-fd needs a descriptor number");
+      options.ready_fd = int(*fd);
+    } else if (a == "--") {
+      positional.insert(positional.end(), args.begin() + long(i) + 1, args.end());
+      break;
+    } else if (a.size() > 1 && a[0] == '-') {
+      return Status::InvalidArgument("mount: unknown option " + a);
+    } else {
+      positional.push_back(a);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
+  MountOptions options;
+  std::vector<std::string> positional;
+  if (Status s = ParseMountFlags(args, options, positional); !s.ok()) return s;
+  if (!options.function_config.empty()) {
+    if (positional.size() != 1) {
+      return Status::InvalidArgument(
+          "mount with a function configuration takes only the MOUNTPOINT: the "
+          "configuration lists the layers");
+    }
+    options.mountpoint = positional[0];
+    options.source = options.function_config;
+    return options;
+  }
+  if (positional.size() < 2) {
+    return Status::InvalidArgument("mount needs at least one LAYER.zip and a MOUNTPOINT");
+  }
+  options.mountpoint = positional.back();
+  positional.pop_back();
+  for (const std::string& p : positional) {
+    options.source += (options.source.empty() ? "" : ":") + p;
+    options.layers.push_back(p);
+  }
+  return options;
+}
+
+Result<MountOptions> ParseHelperArgs(const std::string& source,
+                                     const std::vector<std::string>& args) {
+  MountOptions options;
+  std::vector<std::string> positional;
+  if (Status s = ParseMountFlags(args, options, positional); !s.ok()) return s;
+  if (positional.size() != 1) {
+    return Status::InvalidArgument("expected SOURCE MOUNTPOINT [-o OPTIONS]");
+  }
+  options.mountpoint = positional[0];
+  options.source = source;
+  // With function=, SOURCE only names the mount, as fstab needs a first field.
+  if (!options.function_config.empty()) return options;
+  size_t start = 0;
+  while (start <= source.size()) {
+    size_t colon = source.find(':', start);
+    if (colon == std::string::npos) colon = source.size();
+    if (colon > start) options.layers.push_back(source.substr(start, colon - start));
+    start = colon + 1;
+  }
+  if (options.layers.empty()) {
+    return Status::InvalidArgument("SOURCE '" + source + "' lists no layer zips");
+  }
+  return options;
+}
+
+int RunCli(const std::vector<std::string>& args, const DaemonEntry& daemon) {
+  if (args.empty()) return UsageError("no command given");
+  const std::string& command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "--version" || command == "-V") {
+    std::puts(kVersion);
+    return 0;
+  }
+  if (command == "mount") {
+    Result<LambdaMountFlags> lambda = TakeLambdaMountFlags(rest);
+    if (!lambda.ok()) return UsageError(lambda.status().message());
+    return RunMountCommand(ParseMountArgs(rest), &*lambda, daemon);
+  }
+  if (command == "publish") return RunPublishCommand(rest, std::cout, std::cerr);
+  if (command == "layers") return RunLayers(rest, std::cout, std::cerr);
+  if (command == "inspect") return RunInspect(rest, std::cout, std::cerr);
+  if (command == "env") return RunEnv(rest, std::cout, std::cerr);
+  if (command == "unmount" || command == "umount") return RunUnmountCommand(rest, daemon);
+  if (command == "stats") return RunStats(rest, std::cout, std::cerr);
+  if (command == "remount") return RunRemount(rest, std::cout, std::cerr);
+  // mount.fuse3 runs "layerfs SOURCE MOUNTPOINT -o OPTS".
+  if (!command.empty() && command[0] != '-' && args.size() >= 2) {
+    return RunMountCommand(ParseHelperArgs(command, rest), nullptr, daemon);
+  }
+  return UsageError("unknown command '" + command + "'");
+}
+
+}  // namespace layerfs

@@ -1,0 +1,82 @@
+#include "mount/cli/lambda_mount.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "fs/lambda/stack_report.h"
+#include "fs/lambda/stack_rules.h"
+#include "fs/lambda/stack_resolver.h"
+
+namespace layerfs {
+
+Result<LambdaMountFlags> TakeLambdaMountFlags(std::vector<std::string>& args) {
+  LambdaMountFlags flags;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      rest.insert(rest.end(), args.begin() + long(i), args.end());
+      break;
+    }
+    if (a == "--no-limits") {
+      flags.no_limits = true;
+    } else if (a == "--code") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        return Status::InvalidArgument("--code needs the function's zip or directory");
+      }
+      flags.code = args[++i];
+    } else if (a.starts_with("--code=")) {
+      flags.code = a.substr(7);
+      if (flags.code.empty()) {
+        return Status::InvalidArgument("--code needs the function's zip or directory");
+      }
+    } else {
+      rest.push_back(a);
+    }
+  }
+  args = std::move(rest);
+  return flags;
+}
+
+Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags) {
+  const bool from_function = !options.function_config.empty();
+  Result<ResolvedStack> stack =
+      from_function ? ResolveFunctionStack(options.function_config, options.store_dir)
+                    : ResolveLayerArguments(options.layers, options.store_dir);
+  if (!stack.ok()) return stack.status();
+  if (stack->zips.empty()) return Status::InvalidArgument("no layers to mount");
+  options.layers = stack->zips;
+
+  LayerStack layers;
+  for (size_t i = 0; i < stack->zips.size(); ++i) {
+    Result<std::shared_ptr<const Layer>> layer = Layer::Open(stack->zips[i]);
+    if (!layer.ok()) return layer.status();
+    stack->layers[i].unzipped_bytes = UnzippedBytes((*layer)->archive());
+    layers.push_back(std::move(*layer));
+  }
+  FunctionTarget target = TargetOf(*stack);
+  if (flags != nullptr && !flags->code.empty()) {
+    Result<uint64_t> code = MeasureFunctionCode(flags->code);
+    if (!code.ok()) return Status::InvalidArgument("--code: " + code.status().message());
+    target.code_unzipped_bytes = *code;
+  }
+  const bool enforce = flags != nullptr;
+  std::vector<Finding> findings = CheckStackRules(
+      stack->layers, target, RuleOptions{.enforce_layer_limit = enforce && !flags->no_limits});
+  for (const Finding& f : findings) {
+    if (!enforce && f.check != "deleted-version" && f.check != "layer-limit") continue;
+    if (enforce && f.severity == Severity::kError) {
+      spdlog::error("{}", f.message);
+    } else {
+      // Notes too: a deleted version is worth seeing at the default level.
+      spdlog::warn("{}", f.message);
+    }
+  }
+  if (enforce && HasErrors(findings)) {
+    return Status::InvalidArgument("Lambda would refuse this stack");
+  }
+  return layers;
+}
+
+}  // namespace layerfs

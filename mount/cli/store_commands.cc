@@ -1,0 +1,402 @@
+#include "mount/cli/store_commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string_view>
+
+#include "fs/lambda/layer_arn.h"
+#include "fs/lambda/layer_version.h"
+#include "fs/lambda/stack_resolver.h"
+
+namespace layerfs {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+struct OptionSpec {
+  std::string_view name;  // "--store"
+  bool takes_value;
+  bool repeatable;
+};
+
+// The arguments of one command, split into positionals and options.
+struct ParsedArgs {
+  std::vector<std::string> positional;
+  std::map<std::string, std::vector<std::string>, std::less<>> options;
+  bool help = false;
+
+  bool Has(std::string_view name) const { return options.contains(name); }
+  std::string Get(std::string_view name) const {
+    auto it = options.find(name);
+    return it == options.end() ? std::string() : it->second.back();
+  }
+  std::vector<std::string> All(std::string_view name) const {
+    auto it = options.find(name);
+    return it == options.end() ? std::vector<std::string>() : it->second;
+  }
+};
+
+// Accepts `--opt value`, `--opt=value`, `--flag`, `--` and -h/--help.
+Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
+                             std::initializer_list<OptionSpec> specs) {
+  ParsedArgs parsed;
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (options_done || arg == "-" || !arg.starts_with("-")) {
+      parsed.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_done = true;
+      continue;
+    }
+    if (arg == "-h" || arg == "--help") {
+      parsed.help = true;
+      continue;
+    }
+    std::string name = arg.substr(0, arg.find('='));
+    auto spec =
+        std::find_if(specs.begin(), specs.end(),
+                     [&](const OptionSpec& s) { return s.name == name; });
+    if (spec == specs.end()) {
+      return Status::InvalidArgument("unknown option " + name);
+    }
+    std::string value;
+    if (name.size() < arg.size()) {
+      if (!spec->takes_value) {
+        return Status::InvalidArgument(name + " does not take a value");
+      }
+      value = arg.substr(name.size() + 1);
+    } else if (spec->takes_value) {
+      if (i + 1 >= args.size()) {
+        return Status::InvalidArgument(name + " needs a value");
+      }
+      value = args[++i];
+    }
+    std::vector<std::string>& values = parsed.options[name];
+    if (!values.empty() && !spec->repeatable) {
+      return Status::InvalidArgument(name + " given more than once");
+    }
+    values.push_back(std::move(value));
+  }
+  return parsed;
+}
+
+Result<std::string> StoreDir(const ParsedArgs& args) {
+  if (args.Has("--store")) {
+    std::string dir = args.Get("--store");
+    if (dir.empty())
+      return Status::InvalidArgument("--store needs a directory");
+    return dir;
+  }
+  return ResolveStoreDir("");
+}
+
+int Usage(std::ostream& err, std::string_view command, const std::string& what,
+          const std::string& usage) {
+  err << "layerfs " << command << ": " << what << "\n\n" << usage;
+  return kExitUsage;
+}
+
+int Failed(std::ostream& err, std::string_view command, const Status& status) {
+  err << "layerfs " << command << ": " << status.message() << "\n";
+  return kExitFailed;
+}
+
+Result<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path + ": cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Status::IoError(path + ": cannot read");
+  return text.str();
+}
+
+// Prints rows as left-aligned columns two spaces apart.
+void PrintTable(std::ostream& out,
+                const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << "\n";
+  }
+}
+
+std::vector<LayerVersion> Metadata(const std::vector<StoredLayerVersion>& v) {
+  std::vector<LayerVersion> out;
+  for (const StoredLayerVersion& s : v) out.push_back(s.version);
+  return out;
+}
+
+int PublishFromAws(const ParsedArgs& args, std::ostream& out, std::ostream& err,
+                   const ZipValidator& validate) {
+  for (std::string_view option :
+       {"--description", "--compatible-runtime", "--compatible-architecture",
+        "--license", "--region", "--account"}) {
+    if (args.Has(option)) {
+      return Usage(err, "publish",
+                   std::string(option) +
+                       " cannot be combined with --from-get-layer-version, "
+                       "which takes the metadata from AWS",
+                   PublishUsage());
+    }
+  }
+  if (args.positional.size() != 1) {
+    return Usage(err, "publish",
+                 "--from-get-layer-version JSON takes exactly one ZIP",
+                 PublishUsage());
+  }
+  Result<std::string> dir = StoreDir(args);
+  if (!dir.ok())
+    return Usage(err, "publish", dir.status().message(), PublishUsage());
+
+  std::string json_path = args.Get("--from-get-layer-version");
+  Result<std::string> text = ReadTextFile(json_path);
+  if (!text.ok()) return Failed(err, "publish", text.status());
+  Result<LayerVersion> from_aws = ParseLayerVersionJson(*text, json_path);
+  if (!from_aws.ok()) return Failed(err, "publish", from_aws.status());
+  Result<LayerStore> store = LayerStore::Open(*dir, validate);
+  if (!store.ok()) return Failed(err, "publish", store.status());
+  Result<StoredLayerVersion> stored =
+      store->Import(*from_aws, args.positional[0]);
+  if (!stored.ok()) return Failed(err, "publish", stored.status());
+  out << LayerVersionToJson(stored->version, stored->zip_path) << "\n";
+  return kExitOk;
+}
+
+int PublishLocal(const ParsedArgs& args, std::ostream& out, std::ostream& err,
+                 const ZipValidator& validate) {
+  if (args.positional.size() != 2) {
+    return Usage(err, "publish", "expected NAME and ZIP", PublishUsage());
+  }
+  PublishRequest request;
+  request.layer_name = args.positional[0];
+  request.zip_path = args.positional[1];
+  request.description = args.Get("--description");
+  request.compatible_runtimes = args.All("--compatible-runtime");
+  request.compatible_architectures = args.All("--compatible-architecture");
+  request.license_info = args.Get("--license");
+  request.region = args.Get("--region");
+  request.account = args.Get("--account");
+
+  // Check what the user typed before touching the store, so that a typo is
+  // a usage error. The region and account stand in for the store's when
+  // not given; only their syntax matters here.
+  std::string region = request.region.empty() ? "us-east-1" : request.region;
+  Result<LayerArn> arn =
+      MakeLayerArn(PartitionForRegion(region), region,
+                   request.account.empty() ? "000000000000" : request.account,
+                   request.layer_name, 1);
+  if (!arn.ok())
+    return Usage(err, "publish", arn.status().message(), PublishUsage());
+  LayerVersion fields;
+  fields.arn = *arn;
+  fields.description = request.description;
+  fields.compatible_runtimes = request.compatible_runtimes;
+  fields.compatible_architectures = request.compatible_architectures;
+  fields.license_info = request.license_info;
+  if (Status s = ValidateLayerVersionFields(fields); !s.ok()) {
+    return Usage(err, "publish", s.message(), PublishUsage());
+  }
+  Result<std::string> dir = StoreDir(args);
+  if (!dir.ok())
+    return Usage(err, "publish", dir.status().message(), PublishUsage());
+
+  Result<LayerStore> store = LayerStore::Open(*dir, validate);
+  if (!store.ok()) return Failed(err, "publish", store.status());
+  Result<StoredLayerVersion> stored = store->Publish(request);
+  if (!stored.ok()) return Failed(err, "publish", stored.status());
+  out << LayerVersionToJson(stored->version, stored->zip_path) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string PublishUsage() {
+  return "usage: layerfs publish NAME ZIP [--description D]\n"
+         "           [--compatible-runtime R]... [--compatible-architecture "
+         "A]...\n"
+         "           [--license L] [--region R] [--account A] [--store DIR]\n"
+         "       layerfs publish --from-get-layer-version JSON ZIP [--store "
+         "DIR]\n"
+         "\n"
+         "Copies ZIP into the layer store as the next version of layer NAME "
+         "and\n"
+         "prints the PublishLayerVersion response. With "
+         "--from-get-layer-version,\n"
+         "stores a zip downloaded from AWS under its real ARN, taking the "
+         "metadata\n"
+         "from the saved output of `aws lambda get-layer-version` and "
+         "checking\n"
+         "CodeSha256 and CodeSize.\n"
+         "\n"
+         "The store is --store DIR, else $LAYERFS_STORE, else "
+         "/var/lib/layerfs\n"
+         "for root, else ~/.local/share/layerfs.\n";
+}
+
+std::string LayersUsage() {
+  return "usage: layerfs layers list [--json] [--store DIR]\n"
+         "       layerfs layers versions NAME|LAYER_ARN [--json] [--store "
+         "DIR]\n"
+         "       layerfs layers get LAYER_VERSION_ARN [--store DIR]\n"
+         "       layerfs layers delete LAYER_VERSION_ARN [--store DIR]\n"
+         "\n"
+         "list shows the newest version of each layer, versions every version "
+         "of\n"
+         "one layer (newest first); deleted versions are hidden. --json "
+         "prints\n"
+         "the ListLayers / ListLayerVersions response. get prints the\n"
+         "GetLayerVersion response, deleted or not. delete hides a version "
+         "from\n"
+         "listings; configurations that pin it still resolve, as on AWS.\n";
+}
+
+int RunPublish(const std::vector<std::string>& args, std::ostream& out,
+               std::ostream& err, const ZipValidator& validate) {
+  Result<ParsedArgs> parsed =
+      ParseArgs(args, {{"--description", true, false},
+                       {"--compatible-runtime", true, true},
+                       {"--compatible-architecture", true, true},
+                       {"--license", true, false},
+                       {"--region", true, false},
+                       {"--account", true, false},
+                       {"--store", true, false},
+                       {"--from-get-layer-version", true, false}});
+  if (!parsed.ok()) {
+    return Usage(err, "publish", parsed.status().message(), PublishUsage());
+  }
+  if (parsed->help) {
+    out << PublishUsage();
+    return kExitOk;
+  }
+  if (!validate) {
+    err << "layerfs publish: no archive check is configured; refusing to "
+           "store a zip unchecked\n";
+    return kExitFailed;
+  }
+  if (parsed->Has("--from-get-layer-version")) {
+    return PublishFromAws(*parsed, out, err, validate);
+  }
+  return PublishLocal(*parsed, out, err, validate);
+}
+
+int RunLayers(const std::vector<std::string>& args, std::ostream& out,
+              std::ostream& err) {
+  Result<ParsedArgs> parsed =
+      ParseArgs(args, {{"--store", true, false}, {"--json", false, false}});
+  if (!parsed.ok()) {
+    return Usage(err, "layers", parsed.status().message(), LayersUsage());
+  }
+  if (parsed->help) {
+    out << LayersUsage();
+    return kExitOk;
+  }
+  const std::vector<std::string>& pos = parsed->positional;
+  if (pos.empty()) {
+    return Usage(err, "layers", "expected list, versions, get or delete",
+                 LayersUsage());
+  }
+  const std::string& verb = pos[0];
+  std::size_t want = verb == "list" ? 1 : 2;
+  if (verb != "list" && verb != "versions" && verb != "get" &&
+      verb != "delete") {
+    return Usage(err, "layers", "unknown command " + verb, LayersUsage());
+  }
+  if (pos.size() != want) {
+    return Usage(err, "layers",
+                 verb + (want == 1            ? " takes no arguments"
+                         : verb == "versions" ? " takes one layer name or ARN"
+                                              : " takes one layer version ARN"),
+                 LayersUsage());
+  }
+  std::optional<LayerArn> version_arn;
+  if (verb == "get" || verb == "delete") {
+    Result<LayerArn> arn = ParseLayerVersionArn(pos[1]);
+    if (!arn.ok())
+      return Usage(err, "layers", arn.status().message(), LayersUsage());
+    version_arn = *arn;
+  }
+  Result<std::string> dir = StoreDir(*parsed);
+  if (!dir.ok())
+    return Usage(err, "layers", dir.status().message(), LayersUsage());
+  Result<LayerStore> store = LayerStore::Open(*dir, ZipValidator());
+  if (!store.ok()) return Failed(err, "layers", store.status());
+  bool json = parsed->Has("--json");
+
+  if (verb == "list") {
+    Result<std::vector<StoredLayerVersion>> latest = store->List();
+    if (!latest.ok()) return Failed(err, "layers", latest.status());
+    if (json) {
+      out << ListLayersJson(Metadata(*latest)) << "\n";
+    } else if (latest->empty()) {
+      err << "(no layers in the layer store " << store->dir() << ")\n";
+    } else {
+      std::vector<std::vector<std::string>> rows = {
+          {"NAME", "VERSION", "CREATED", "LAYER VERSION ARN", "DESCRIPTION"}};
+      for (const StoredLayerVersion& s : *latest) {
+        const LayerVersion& v = s.version;
+        rows.push_back({v.arn.name, std::to_string(v.arn.version),
+                        v.created_date, v.arn.ToString(), v.description});
+      }
+      PrintTable(out, rows);
+    }
+    return kExitOk;
+  }
+  if (verb == "versions") {
+    Result<std::vector<StoredLayerVersion>> versions = store->Versions(pos[1]);
+    if (!versions.ok()) return Failed(err, "layers", versions.status());
+    if (json) {
+      out << ListLayerVersionsJson(Metadata(*versions)) << "\n";
+    } else if (versions->empty()) {
+      err << "(every version of " << pos[1] << " is deleted)\n";
+    } else {
+      std::vector<std::vector<std::string>> rows = {
+          {"VERSION", "CREATED", "LAYER VERSION ARN", "DESCRIPTION"}};
+      for (const StoredLayerVersion& s : *versions) {
+        const LayerVersion& v = s.version;
+        rows.push_back({std::to_string(v.arn.version), v.created_date,
+                        v.arn.ToString(), v.description});
+      }
+      PrintTable(out, rows);
+    }
+    return kExitOk;
+  }
+  if (verb == "get") {
+    Result<StoredLayerVersion> stored = store->Get(*version_arn);
+    if (!stored.ok()) return Failed(err, "layers", stored.status());
+    out << LayerVersionToJson(stored->version, stored->zip_path) << "\n";
+    if (stored->deleted) {
+      err << "layerfs layers: note: " << version_arn->ToString()
+          << " is deleted; it still resolves for configurations that pin it\n";
+    }
+    return kExitOk;
+  }
+  Status deleted = store->Delete(*version_arn);
+  if (!deleted.ok()) return Failed(err, "layers", deleted);
+  return kExitOk;
+}
+
+}  // namespace layerfs

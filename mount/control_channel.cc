@@ -1,0 +1,73 @@
+#include "mount/control_channel.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "fs/base/unique_fd.h"
+
+namespace layerfs {
+
+namespace {
+
+constexpr size_t kMaxMessage = 1 << 20;
+
+}  // namespace
+
+bool WriteControlMessage(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::send(fd, text.data() + done, text.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += size_t(n);
+  }
+  return true;
+}
+
+std::string ReadControlMessage(int fd) {
+  std::string data;
+  char buf[4096];
+  while (data.size() < kMaxMessage && data.find("\n\n") == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buf, size_t(n));
+  }
+  return data;
+}
+
+Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers) {
+  char path[sizeof(sockaddr_un::sun_path)];
+  ssize_t n = ::getxattr(mountpoint.c_str(), kControlXattr, path, sizeof path - 1);
+  if (n <= 0) {
+    return Status::NotFound(mountpoint + ": not a layerfs mount, or its daemon does not answer");
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path, size_t(n));
+  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid() || ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    return Status::IoError(std::string(path, size_t(n)) + ": cannot reach the daemon: " +
+                           std::strerror(errno));
+  }
+  std::string request;
+  for (const std::string& layer : layers) {
+    request += std::filesystem::absolute(layer).string() + "\n";
+  }
+  request += "\n";
+  if (!WriteControlMessage(sock.get(), request)) return Status::IoError("cannot send the request");
+  ::shutdown(sock.get(), SHUT_WR);
+  std::string reply = ReadControlMessage(sock.get());
+  if (reply == "ok\n") return Status::Ok();
+  if (reply.rfind("error: ", 0) == 0) {
+    return Status::InvalidArgument(reply.substr(7, reply.size() - 8));
+  }
+  return Status::IoError("the daemon gave no answer");
+}
+
+}  // namespace layerfs

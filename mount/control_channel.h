@@ -1,0 +1,33 @@
+// ControlChannel: how commands reach a running daemon without libfuse.
+// The daemon publishes two extended attributes on the mount root:
+//  - user.layerfs.control: the path of its unix socket. A remount request
+//    is one absolute layer path per line and an empty line (no lines:
+//    re-read the same configuration); the answer is "ok" or
+//    "error: <reason>", one line.
+//  - user.layerfs.stats: a JSON document of its counters (mount/stats.h).
+// Both sides of the socket use the two message helpers here, so the wire
+// is written once. No state: safe from any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fs/base/status.h"
+
+namespace layerfs {
+
+inline constexpr char kControlXattr[] = "user.layerfs.control";
+inline constexpr char kStatsXattr[] = "user.layerfs.stats";
+
+// Sends all of `text`; false if the peer is gone.
+bool WriteControlMessage(int fd, const std::string& text);
+
+// Reads until the peer closes or a blank line ends the message (at most
+// 1 MiB).
+std::string ReadControlMessage(int fd);
+
+// Asks the daemon serving `mountpoint` to swap to `layers` (empty: re-read
+// its configuration). Returns the daemon's verdict.
+Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers);
+
+}  // namespace layerfs

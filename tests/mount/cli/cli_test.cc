@@ -1,0 +1,95 @@
+// The mount command lines of mount/cli/cli.h: `layerfs mount ...` and the
+// mount.fuse3 form `layerfs SOURCE MOUNTPOINT -o OPTIONS`, with the option
+// lists mount(8), mount.fuse3 and systemd really pass.
+#include "mount/cli/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace layerfs {
+namespace {
+
+using Args = std::vector<std::string>;
+
+TEST(CliTest, HelperFormSplitsSourceAtColonsAndKeepsItAsTheMountSource) {
+  Result<MountOptions> o =
+      ParseHelperArgs("/l/a.zip:/l/b.zip", {"/opt", "-o", "allow_other,cache_size=32M"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->layers, (Args{"/l/a.zip", "/l/b.zip"}));
+  EXPECT_EQ(o->mountpoint, "/opt");
+  EXPECT_EQ(o->source, "/l/a.zip:/l/b.zip");
+  EXPECT_EQ(o->cache_size, 32u << 20);
+  EXPECT_EQ(o->fuse_options, (Args{"allow_other"}));
+}
+
+TEST(CliTest, OptionsAddedByMountAndMountFuse3AndSystemdAreIgnored) {
+  // mount(8) adds rw; mount.fuse3 adds dev,suid; fstab and units carry
+  // the rest. None may reach the kernel mount or fail it.
+  Result<MountOptions> o = ParseHelperArgs(
+      "/l/a.zip", {"/opt", "-o",
+                   "rw,allow_other,nofail,_netdev,noauto,auto,defaults,x-systemd.automount,"
+                   "x-systemd.requires-mounts-for=/var/lib,comment=systemd.x,user,nouser,dev,"
+                   "suid,uid=1000,gid=100,log_level=info"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->fuse_options, (Args{"allow_other"}));
+  EXPECT_EQ(o->uid, 1000u);
+  EXPECT_EQ(o->gid, 100u);
+  EXPECT_EQ(o->log_level, "info");
+}
+
+TEST(CliTest, HelperFormWithFunctionTakesSourceAsANameOnly) {
+  Result<MountOptions> o = ParseHelperArgs(
+      "layerfs", {"/opt", "-o", "function=/etc/layerfs/f.json,store=/var/lib/layerfs"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_TRUE(o->layers.empty());
+  EXPECT_EQ(o->function_config, "/etc/layerfs/f.json");
+  EXPECT_EQ(o->store_dir, "/var/lib/layerfs");
+  EXPECT_EQ(o->source, "layerfs");
+}
+
+TEST(CliTest, HelperFormRefusesAnEmptySourceOrAMissingMountpoint) {
+  EXPECT_FALSE(ParseHelperArgs("::", {"/opt"}).ok());
+  EXPECT_FALSE(ParseHelperArgs("/l/a.zip", {"-o", "ro"}).ok());
+  EXPECT_FALSE(ParseHelperArgs("/l/a.zip", {"/opt", "/extra"}).ok());
+}
+
+TEST(CliTest, MountFormTakesFunctionStoreAndAccessLogFlags) {
+  Result<MountOptions> o = ParseMountArgs(
+      {"--function", "f.json", "--store=/s", "--access-log", "/tmp/access", "/opt"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->function_config, "f.json");
+  EXPECT_EQ(o->store_dir, "/s");
+  EXPECT_EQ(o->access_log, "/tmp/access");
+  EXPECT_EQ(o->mountpoint, "/opt");
+  EXPECT_TRUE(o->layers.empty());
+
+  Result<MountOptions> by_o = ParseMountArgs({"-o", "access_log=/tmp/a,function=f.json", "/opt"});
+  ASSERT_TRUE(by_o.ok()) << by_o.status().message();
+  EXPECT_EQ(by_o->access_log, "/tmp/a");
+  EXPECT_EQ(by_o->function_config, "f.json");
+}
+
+TEST(CliTest, FunctionAndLayerZipsTogetherAreAUsageError) {
+  Result<MountOptions> o = ParseMountArgs({"--function", "f.json", "a.zip", "/opt"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("only the MOUNTPOINT"), std::string::npos)
+      << o.status().message();
+}
+
+TEST(CliTest, MountFormSourceJoinsTheLayers) {
+  Result<MountOptions> o = ParseMountArgs({"a.zip", "b.zip", "/opt"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->source, "a.zip:b.zip");
+}
+
+TEST(CliTest, PathOptionsNeedAValue) {
+  for (const char* opt : {"function=", "store=", "access_log=", "log_file="}) {
+    EXPECT_FALSE(ParseMountArgs({"-o", opt, "a.zip", "/opt"}).ok()) << opt;
+  }
+  EXPECT_FALSE(ParseMountArgs({"a.zip", "/opt", "--access-log"}).ok());
+}
+
+}  // namespace
+}  // namespace layerfs
