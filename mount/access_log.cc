@@ -8,45 +8,23 @@
 #include <cstdio>
 #include <cstring>
 
+#include "fs/base/printable.h"
+#include "mount/logging.h"
+
 namespace layerfs {
 
-namespace {
-
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (u < 0x20 || u == 0x7f) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", u);
-      out += hex;
-    } else {
-      out += c;
-    }
-  }
-}
-
-}  // namespace
-
 Result<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644));
-  if (!fd.valid()) {
-    return Status::IoError("access log " + path + ": " + std::strerror(errno));
-  }
-  return std::unique_ptr<AccessLog>(new AccessLog(std::move(fd)));
+  Result<UniqueFd> fd = OpenLogFile(path, /*truncate=*/true);
+  if (!fd.ok()) return Status::IoError("access log " + fd.status().message());
+  return std::unique_ptr<AccessLog>(new AccessLog(std::move(*fd)));
 }
 
 std::string AccessLog::FormatLine(std::string_view path, std::string_view layer,
                                   std::chrono::steady_clock::duration since_mount) {
   std::string line;
-  AppendEscaped(line, path);
+  AppendPrintable(line, path);
   line += '\t';
-  AppendEscaped(line, layer);
+  AppendPrintable(line, layer);
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "\t%.6f\n",
                 std::chrono::duration<double>(since_mount).count());

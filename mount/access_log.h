@@ -35,7 +35,8 @@ namespace layerfs {
 
 class AccessLog {
  public:
-  // Creates or truncates `path`.
+  // Creates or truncates `path`, refusing a symlink, a non-regular file or
+  // another user's file (OpenLogFile in mount/logging.h).
   static Result<std::unique_ptr<AccessLog>> Open(const std::string& path);
 
   // Logs `node` of `view` unless the same path from the same layer was

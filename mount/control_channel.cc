@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -41,6 +42,19 @@ std::string ReadControlMessage(int fd) {
   return data;
 }
 
+Status CheckPeer(int socket_fd) {
+  ucred peer{};
+  socklen_t length = sizeof peer;
+  if (::getsockopt(socket_fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0) {
+    return Status::IoError(std::string("cannot identify the peer: ") + std::strerror(errno));
+  }
+  if (peer.uid != 0 && peer.uid != ::geteuid()) {
+    return Status::InvalidArgument("peer runs as uid " + std::to_string(peer.uid) +
+                                   ", neither root nor uid " + std::to_string(::geteuid()));
+  }
+  return Status::Ok();
+}
+
 Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers) {
   char path[sizeof(sockaddr_un::sun_path)];
   ssize_t n = ::getxattr(mountpoint.c_str(), kControlXattr, path, sizeof path - 1);
@@ -54,6 +68,10 @@ Status RequestRemount(const std::string& mountpoint, const std::vector<std::stri
   if (!sock.valid() || ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     return Status::IoError(std::string(path, size_t(n)) + ": cannot reach the daemon: " +
                            std::strerror(errno));
+  }
+  if (Status s = CheckPeer(sock.get()); !s.ok()) {
+    return Status::InvalidArgument(std::string(path, size_t(n)) + ": not the daemon's socket: " +
+                                   s.message());
   }
   std::string request;
   for (const std::string& layer : layers) {

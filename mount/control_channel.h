@@ -26,6 +26,12 @@ bool WriteControlMessage(int fd, const std::string& text);
 // 1 MiB).
 std::string ReadControlMessage(int fd);
 
+// Checks the process at the other end of a connected unix socket: it must
+// run as root or as this process's user. The daemon checks who asks for a
+// remount, and the client checks who answers (a socket found through an
+// xattr could be another user's).
+Status CheckPeer(int socket_fd);
+
 // Asks the daemon serving `mountpoint` to swap to `layers` (empty: re-read
 // its configuration). Returns the daemon's verdict.
 Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers);

@@ -4,6 +4,7 @@
 #include <fuse_lowlevel.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -54,12 +55,33 @@ class FuseArgs {
   fuse_args args_ = FUSE_ARGS_INIT(0, nullptr);
 };
 
+// Runs `fusermount3 -u[z] -- MOUNTPOINT` with an argument vector: no shell
+// ever sees the mountpoint, whatever characters it holds. Returns its exit
+// status, or -1 when it cannot run.
+int RunFusermount(const std::string& mountpoint, bool lazy, bool quiet) {
+  std::vector<std::string> words = {"fusermount3", lazy ? "-uz" : "-u", "--", mountpoint};
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (quiet) posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, "fusermount3", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 // Detaches a mount whose daemon died ("Transport endpoint is not
 // connected"). Root can do it directly; others go through fusermount3.
 bool DetachStaleMount(const std::string& mountpoint) {
-  if (::geteuid() == 0) return ::umount2(mountpoint.c_str(), MNT_DETACH) == 0;
-  std::string cmd = "fusermount3 -uz '" + mountpoint + "' 2>/dev/null";
-  return std::system(cmd.c_str()) == 0;
+  if (::geteuid() == 0) return ::umount2(mountpoint.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0;
+  return RunFusermount(mountpoint, /*lazy=*/true, /*quiet=*/true) == 0;
 }
 
 Status CheckMountpoint(const std::string& mountpoint) {
@@ -95,9 +117,11 @@ std::string EscapeOptionValue(const std::string& value) {
 
 std::vector<std::string> FuseArgv(const MountOptions& options) {
   std::string fsname = options.source.empty() ? "layerfs" : EscapeOptionValue(options.source);
-  std::string opts = "ro,nosuid,nodev,fsname=" + fsname + ",subtype=layerfs,default_permissions";
+  std::string opts = "fsname=" + fsname + ",subtype=layerfs";
   if (::geteuid() == 0) opts += ",allow_other";
   for (const std::string& o : options.fuse_options) opts += "," + o;
+  // Last, so that no option before can undo them (Serve checks the result).
+  opts += ",ro,nosuid,nodev,default_permissions";
   std::vector<std::string> argv = {"layerfs", "-o", opts};
   if (options.fuse_debug) argv.push_back("-d");
   return argv;
@@ -186,6 +210,22 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
   return std::move(*control);
 }
 
+// The kernel's view of the mount must be read-only, nosuid and nodev
+// whatever options reached it; a mount that is not is refused before
+// anyone is told it is ready.
+Status CheckMountFlags(const std::string& mountpoint) {
+  struct statvfs vfs;
+  if (::statvfs(mountpoint.c_str(), &vfs) != 0) {
+    return Status::IoError("mountpoint " + mountpoint + ": statvfs: " + std::strerror(errno));
+  }
+  constexpr unsigned long kRequired = ST_RDONLY | ST_NOSUID | ST_NODEV;
+  if ((vfs.f_flag & kRequired) != kRequired) {
+    return Status::InvalidArgument("mountpoint " + mountpoint +
+                                   ": the kernel did not mount it ro,nosuid,nodev; refusing to serve");
+  }
+  return Status::Ok();
+}
+
 // Serves until unmounted or signalled. The readiness thread stats the
 // mountpoint: that blocks until the kernel's INIT and a GETATTR have been
 // answered by this very loop, so "ready" means serving.
@@ -217,6 +257,13 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
   std::thread ready_thread([&] {
     struct stat st;
     if (::stat(options.mountpoint.c_str(), &st) == 0) {
+      if (Status s = CheckMountFlags(options.mountpoint); !s.ok()) {
+        readiness.Failed(s.message());
+        fuse_session_exit(se.get());
+        struct statvfs wake;  // statfs always reaches the loop, which then sees the exit
+        ::statvfs(options.mountpoint.c_str(), &wake);
+        return;
+      }
       readiness.Ready();
       if (!options.foreground) RedirectStdio();
     } else {
@@ -305,7 +352,7 @@ int RunMount(const MountOptions& options, LayerStack layers) {
 int RunUnmount(const std::string& mountpoint, bool lazy) {
   int rc;
   if (::geteuid() == 0) {
-    rc = ::umount2(mountpoint.c_str(), lazy ? MNT_DETACH : 0);
+    rc = ::umount2(mountpoint.c_str(), (lazy ? MNT_DETACH : 0) | UMOUNT_NOFOLLOW);
     if (rc != 0) {
       int err = errno;
       if (err == EBUSY) {
@@ -318,9 +365,7 @@ int RunUnmount(const std::string& mountpoint, bool lazy) {
     }
     return 0;
   }
-  std::string cmd = std::string("fusermount3 -u") + (lazy ? "z" : "") + " -- '" + mountpoint + "'";
-  rc = std::system(cmd.c_str());
-  return rc == 0 ? 0 : 1;
+  return RunFusermount(mountpoint, lazy, /*quiet=*/false) == 0 ? 0 : 1;
 }
 
 }  // namespace layerfs

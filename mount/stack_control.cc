@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace layerfs {
@@ -26,6 +27,28 @@ std::string SocketDirectory() {
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
   if (runtime != nullptr && runtime[0] != '\0') return std::string(runtime) + "/layerfs";
   return "/tmp/layerfs-" + std::to_string(::geteuid());
+}
+
+// The socket's folder may sit in a shared /tmp, where another user can
+// create it first: it must be a real directory (not a symlink), ours, and
+// closed to everyone else, or no socket is put there.
+Status EnsurePrivateDirectory(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IoError(dir + ": cannot create: " + std::strerror(errno));
+  }
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) return Status::IoError(dir + ": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(dir + ": not a directory");
+  if (st.st_uid != ::geteuid()) {
+    return Status::InvalidArgument(dir + ": owned by uid " + std::to_string(st.st_uid) +
+                                   ", not by us");
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
+    return Status::InvalidArgument(dir + ": open to other users (mode " + mode + ")");
+  }
+  return Status::Ok();
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -52,7 +75,7 @@ void StackControl::BlockSighup() {
 
 Result<std::unique_ptr<StackControl>> StackControl::Start(Reload reload) {
   std::string dir = SocketDirectory();
-  ::mkdir(dir.c_str(), 0700);
+  if (Status s = EnsurePrivateDirectory(dir); !s.ok()) return s;
   std::string path = dir + "/" + std::to_string(::getpid()) + ".sock";
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -122,6 +145,11 @@ void StackControl::Loop() {
 void StackControl::Serve(int client) {
   timeval timeout{5, 0};  // a silent client must not stall reloads forever
   ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (Status s = CheckPeer(client); !s.ok()) {
+    spdlog::error("remount: {}", s.message());
+    WriteControlMessage(client, "error: " + s.message() + "\n");
+    return;
+  }
   std::vector<std::string> layers = Lines(ReadControlMessage(client));
   Status s = reload_(layers);
   if (!s.ok()) spdlog::error("remount: {}", s.ToString());

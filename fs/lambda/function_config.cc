@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fs/base/printable.h"
+#include "fs/lambda/json_text.h"
+
 namespace layerfs {
 
 namespace {
@@ -86,7 +89,7 @@ Status ReadArchitectures(const Json& object, std::string_view source,
     }
     for (const Json& item : *it) {
       if (!item.is_string() || (item != "x86_64" && item != "arm64")) {
-        return Bad(source, "Architectures holds " + item.dump() +
+        return Bad(source, "Architectures holds " + DescribeJson(item) +
                                "; expected \"x86_64\" or \"arm64\"");
       }
       out->push_back(item.get<std::string>());
@@ -109,8 +112,8 @@ Result<LayerArn> ReadLayer(const Json& item, std::size_t index,
     if (found == item.end()) {
       for (const auto& [key, value] : item.items()) {
         if (key == "Ref" || key.starts_with("Fn::")) {
-          return Bad(source, where + " is the CloudFormation expression " +
-                                 item.dump() +
+          return Bad(source, where + " is the CloudFormation expression {\"" +
+                                 Printable(key) + "\": " + DescribeJson(value) + "}" +
                                  "; give the layer version ARN it resolves "
                                  "to");
         }
@@ -121,7 +124,7 @@ Result<LayerArn> ReadLayer(const Json& item, std::size_t index,
   }
   if (!arn->is_string()) {
     return Bad(source,
-               where + " is " + arn->dump() + "; expected a layer version ARN");
+               where + " is " + DescribeJson(*arn) + "; expected a layer version ARN");
   }
   Result<LayerArn> parsed = ParseLayerVersionArn(arn->get<std::string>());
   if (!parsed.ok())
@@ -173,6 +176,7 @@ Result<FunctionConfig> ParseFunction(const Json& root,
 
 Result<FunctionConfig> ParseFunctionConfig(std::string_view json_text,
                                            std::string_view source) {
+  if (Status s = CheckJsonDepth(json_text, source); !s.ok()) return s;
   try {
     return ParseFunction(Json::parse(json_text), source);
   } catch (const Json::exception& e) {
@@ -181,17 +185,9 @@ Result<FunctionConfig> ParseFunctionConfig(std::string_view json_text,
 }
 
 Result<FunctionConfig> LoadFunctionConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Status::NotFound(
-        path + ": cannot open function configuration: " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return Status::IoError(path + ": cannot read function configuration");
-  }
-  return ParseFunctionConfig(text.str(), path);
+  Result<std::string> text = ReadJsonFile(path, "function configuration");
+  if (!text.ok()) return text.status();
+  return ParseFunctionConfig(*text, path);
 }
 
 }  // namespace layerfs

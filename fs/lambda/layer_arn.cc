@@ -3,6 +3,8 @@
 #include <charconv>
 #include <vector>
 
+#include "fs/base/printable.h"
+
 namespace layerfs {
 
 namespace {
@@ -24,7 +26,8 @@ bool IsIdentifierPart(std::string_view s) {  // [a-zA-Z0-9-]+
   return true;
 }
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+// Quoted and escaped: an ARN comes from the user and may hold anything.
+std::string Quote(std::string_view s) { return "\"" + Printable(s) + "\""; }
 
 Status BadArn(std::string_view text, std::string_view what) {
   return Status::InvalidArgument("invalid layer ARN " + Quote(text) + ": " +
@@ -94,8 +97,9 @@ std::string VersionProblem(std::string_view text, int64_t* version) {
   }
   auto [end, ec] =
       std::from_chars(text.data(), text.data() + text.size(), *version);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    return "the version " + Quote(text) + " is too large";
+  if (ec != std::errc() || end != text.data() + text.size() || *version > kMaxLayerVersion) {
+    return "the version " + Quote(text) + " is too large (at most " +
+           std::to_string(kMaxLayerVersion) + ")";
   }
   return "";
 }

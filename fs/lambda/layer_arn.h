@@ -19,6 +19,10 @@
 
 namespace layerfs {
 
+// The highest layer version layerfs accepts or publishes. Lambda's own
+// numbers are far below it; a cap keeps `highest + 1` from overflowing.
+inline constexpr int64_t kMaxLayerVersion = 2147483647;
+
 inline constexpr std::size_t kMaxLayerNameLength = 140;
 
 struct LayerArn {

@@ -16,6 +16,7 @@
 
 #include "fs/lambda/code_sha256.h"
 #include "fs/base/unique_fd.h"
+#include "fs/lambda/json_text.h"
 
 namespace layerfs {
 
@@ -239,10 +240,11 @@ Result<std::string> ReadFile(const std::string& path) {
 // Parses a version number as the store spells it (no sign, no leading 0).
 std::optional<int64_t> ParseVersionNumber(std::string_view text) {
   if (text.empty() || text[0] == '0') return std::nullopt;
+  if (text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
   int64_t value = 0;
   auto [end, ec] =
       std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
+  if (ec != std::errc() || end != text.data() + text.size() || value > kMaxLayerVersion) {
     return std::nullopt;
   }
   return value;
@@ -328,6 +330,7 @@ Result<LayerStoreConfig> ReadConfig(const std::string& path) {
     if (text.status().code() == ErrorCode::kNotFound) return config;
     return text.status();
   }
+  if (Status s = CheckJsonDepth(*text, path); !s.ok()) return s;
   try {
     Json json = Json::parse(*text);
     if (!json.is_object()) return Status::Corrupt(path + ": not an object");
@@ -486,6 +489,11 @@ Result<StoredLayerVersion> LayerStore::Commit(LayerVersion version,
     version.created_date = FormatCreatedDate(std::chrono::system_clock::now());
   }
   if (number_it) {
+    if (highest >= kMaxLayerVersion) {
+      return Status::InvalidArgument(version.arn.LayerString() + " has reached version " +
+                                     std::to_string(kMaxLayerVersion) +
+                                     ", the highest layerfs numbers; publish under a new name");
+    }
     version.arn.version = highest + 1;
   } else if (std::binary_search(files->versions.begin(), files->versions.end(),
                                 version.arn.version)) {

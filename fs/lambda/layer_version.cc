@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fs/lambda/code_sha256.h"
+#include "fs/lambda/json_text.h"
 
 namespace layerfs {
 
@@ -94,7 +95,7 @@ Result<LayerVersion> ParseObject(const Json& root, std::string_view source) {
   if (version != root.end() && !version->is_null()) {
     if (!version->is_number_integer() ||
         version->get<int64_t>() != v.arn.version) {
-      return Bad(source, "Version " + version->dump() +
+      return Bad(source, "Version " + DescribeJson(*version) +
                              " does not match LayerVersionArn " + arn_text);
     }
   }
@@ -249,6 +250,7 @@ std::string LayerVersionToJson(const LayerVersion& v,
 
 Result<LayerVersion> ParseLayerVersionJson(std::string_view text,
                                            std::string_view source) {
+  if (Status s = CheckJsonDepth(text, source); !s.ok()) return s;
   try {
     return ParseObject(Json::parse(text), source);
   } catch (const Json::exception& e) {

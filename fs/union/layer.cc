@@ -1,12 +1,15 @@
 #include "fs/union/layer.h"
 
+#include "fs/base/printable.h"
+
 namespace layerfs {
 
 Result<std::shared_ptr<const Layer>> Layer::Open(const std::string& path) {
   Result<std::unique_ptr<Archive>> archive = Archive::Open(path);
   if (!archive.ok()) return archive.status();
-  LayerIndex index = LayerIndex::Build((*archive)->directory(), (*archive)->file_mtime());
-  return std::shared_ptr<const Layer>(new Layer(std::move(*archive), std::move(index)));
+  Result<LayerIndex> index = LayerIndex::Build((*archive)->directory(), (*archive)->file_mtime());
+  if (!index.ok()) return Status::Corrupt(Printable(path) + ": " + index.status().message());
+  return std::shared_ptr<const Layer>(new Layer(std::move(*archive), std::move(*index)));
 }
 
 }  // namespace layerfs

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "fs/zip/entry_path.h"
+#include "fs/base/printable.h"
 
 namespace layerfs {
 
@@ -15,23 +16,6 @@ namespace {
 constexpr uint8_t kHostUnix = 3;
 constexpr uint8_t kHostDarwin = 19;
 constexpr uint32_t kDosDirectoryAttribute = 0x10;
-
-// Raw names may hold control bytes or invalid UTF-8; warnings print them
-// escaped so one warning stays one line.
-std::string Printable(std::string_view raw) {
-  std::string out;
-  for (unsigned char c : raw) {
-    if (c < 0x20 || c == 0x7f) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += char(c);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -60,6 +44,10 @@ EntryKind ClassifyRecord(const ZipRecord& record, bool name_ends_in_slash) {
   return kind;
 }
 
+// Implied directories allowed beyond four nodes per record: plenty for
+// real layers, whose directories are shared by many files.
+constexpr uint64_t kImpliedDirectoryAllowance = 65536;
+
 // Builds the tree with per-directory hash maps, then packs it into the
 // compact sorted form. The maps exist only while building.
 class LayerIndexBuilder {
@@ -70,9 +58,21 @@ class LayerIndexBuilder {
                                .mode = 0755, .mtime = implied_mtime});
   }
 
-  LayerIndex Build() {
+  Result<LayerIndex> Build() {
     const auto& records = directory_.records();
-    for (uint32_t i = 0; i < records.size(); ++i) AddRecord(i, records[i]);
+    // Every record adds at most one node of its own; implied directories
+    // are what a hostile zip multiplies (100 names 2,000 levels deep make
+    // 200,000 of them). Past this budget the layer is refused, so the
+    // index stays proportional to the central directory.
+    node_budget_ = 4 * uint64_t(records.size()) + kImpliedDirectoryAllowance;
+    for (uint32_t i = 0; i < records.size(); ++i) {
+      AddRecord(i, records[i]);
+      if (nodes_.size() > node_budget_) {
+        return Status::Corrupt("more than " + std::to_string(node_budget_) +
+                               " files and directories for " + std::to_string(records.size()) +
+                               " entries (implied directories of very deep names); refused");
+      }
+    }
     return Pack();
   }
 
@@ -89,6 +89,7 @@ class LayerIndexBuilder {
   };
 
   void Warn(std::string_view raw, std::string reason) {
+    // Raw names may hold control bytes: a warning stays one line.
     index_.warnings_.push_back({Printable(raw), std::move(reason)});
   }
 
@@ -214,11 +215,12 @@ class LayerIndexBuilder {
 
   const CentralDirectory& directory_;
   int64_t implied_mtime_;
+  uint64_t node_budget_ = 0;
   std::vector<BuildNode> nodes_;
   LayerIndex index_;
 };
 
-LayerIndex LayerIndex::Build(const CentralDirectory& directory, int64_t implied_mtime) {
+Result<LayerIndex> LayerIndex::Build(const CentralDirectory& directory, int64_t implied_mtime) {
   return LayerIndexBuilder(directory, implied_mtime).Build();
 }
 

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fs/base/status.h"
 #include "fs/zip/central_directory.h"
 
 namespace layerfs {
@@ -52,8 +53,11 @@ struct IndexWarning {
 class LayerIndex {
  public:
   // `implied_mtime`: the mtime given to implied directories (the archive
-  // file's own mtime, so it is stable across mounts).
-  static LayerIndex Build(const CentralDirectory& directory, int64_t implied_mtime);
+  // file's own mtime, so it is stable across mounts). Fails when the names
+  // would imply far more directories than the zip has entries (a budget
+  // of 4 nodes per entry plus 65,536), so memory stays proportional to the
+  // central directory whatever the names.
+  static Result<LayerIndex> Build(const CentralDirectory& directory, int64_t implied_mtime);
 
   const LayerNode& node(NodeId id) const { return nodes_[id]; }
   size_t node_count() const { return nodes_.size(); }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "fs/base/printable.h"
 #include "fs/source/local_file.h"
 
 namespace layerfs {
@@ -139,7 +140,9 @@ Status Archive::ReadExactly(uint32_t index, uint64_t offset, std::span<char> out
 }
 
 std::string Archive::EntryLabel(uint32_t index) const {
-  return path() + ": entry " + std::string(directory_.name(record(index)));
+  // Names come from the zip (and paths from the user): printed escaped, so
+  // a name holding "\n" cannot forge a log line.
+  return Printable(path()) + ": entry " + Printable(directory_.name(record(index)));
 }
 
 bool Archive::HasNativeReader(uint32_t index) const {

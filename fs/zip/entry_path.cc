@@ -107,6 +107,9 @@ Result<EntryPath> NormalizeEntryName(std::string_view raw, bool utf8_flag,
     }
     if (!result.path.empty()) result.path += '/';
     result.path += part;
+    if (result.path.size() > kMaxPathLength) {
+      return Status::InvalidArgument("path is longer than 4095 bytes");
+    }
   }
   return result;
 }

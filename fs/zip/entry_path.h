@@ -15,6 +15,9 @@
 namespace layerfs {
 
 constexpr size_t kMaxNameLength = 255;
+// The longest path unzip can create (PATH_MAX less the NUL); longer names
+// are skipped, as unzip cannot extract them either.
+constexpr size_t kMaxPathLength = 4095;
 
 struct EntryPath {
   std::string path;          // "a/b/c", no leading or trailing slash; "" = root

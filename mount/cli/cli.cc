@@ -1,6 +1,11 @@
 #include "mount/cli/cli.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
 
@@ -136,6 +141,26 @@ int RunUnmountCommand(const std::vector<std::string>& args, const DaemonEntry& d
   return daemon.unmount(positional[0], lazy);
 }
 
+// Checks that --ready-fd names a descriptor open in this process, before
+// anything else is opened: a number that is free now would later be taken
+// by /dev/fuse or an eventfd, which readiness would then write to and
+// close. Moves it to a fresh close-on-exec number that is ours alone.
+Status TakeReadyFd(MountOptions& options) {
+  if (options.ready_fd < 0) return Status::Ok();
+  if (::fcntl(options.ready_fd, F_GETFD) == -1) {
+    return Status::InvalidArgument("--ready-fd " + std::to_string(options.ready_fd) +
+                                   ": not an open file descriptor");
+  }
+  int own = ::fcntl(options.ready_fd, F_DUPFD_CLOEXEC, 3);
+  if (own < 0) {
+    return Status::InvalidArgument("--ready-fd " + std::to_string(options.ready_fd) + ": " +
+                                   std::strerror(errno));
+  }
+  ::close(options.ready_fd);
+  options.ready_fd = own;
+  return Status::Ok();
+}
+
 // `flags` is null for the mount.fuse3 form, which skips Lambda's checks.
 int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
                     const DaemonEntry& daemon) {
@@ -143,6 +168,7 @@ int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
   if (Status s = SetupLogging(options->log_level, LogTarget::kStderr); !s.ok()) {
     return UsageError(s.message());
   }
+  if (Status s = TakeReadyFd(*options); !s.ok()) return UsageError(s.message());
   Result<LayerStack> layers = OpenMountStack(*options, flags);
   if (!layers.ok()) {
     std::fprintf(stderr, "layerfs: %s; nothing mounted\n", layers.status().message().c_str());
@@ -176,6 +202,11 @@ Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
     std::string opt = list.substr(start, comma == std::string::npos ? std::string::npos
                                                                     : comma - start);
     start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    // libfuse un-escapes backslashes, so "s\\uid" would reach the kernel
+    // as "suid", past IsIgnoredMountOption: no option may hold one.
+    if (opt.find('\\') != std::string::npos) {
+      return Status::InvalidArgument("option " + opt + ": backslashes are not accepted");
+    }
     if (opt.empty() || IsIgnoredMountOption(opt)) continue;
     size_t eq = opt.find('=');
     std::string key = opt.substr(0, eq);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "fs/union/layer.h"
+#include "fs/base/printable.h"
 #include "fs/lambda/stack_report.h"
 #include "fs/lambda/stack_resolver.h"
 
@@ -118,14 +119,14 @@ void PrintText(const StackReport& report, const FunctionTarget& target,
   for (size_t i = 0; i < report.layers.size(); ++i) {
     const StackLayer& id = report.identities[i];
     const LayerSummary& s = report.layers[i];
-    out << "layer " << i + 1 << ": " << id.label << (id.deleted ? "  [deleted version]" : "")
+    out << "layer " << i + 1 << ": " << Printable(id.label) << (id.deleted ? "  [deleted version]" : "")
         << "\n";
-    if (id.arn) out << "  zip:       " << id.zip_path << "\n";
+    if (id.arn) out << "  zip:       " << Printable(id.zip_path) << "\n";
     out << "  entries:   " << s.entries << " (" << s.files << " files, " << s.directories
         << " directories, " << s.symlinks << " symlinks)\n";
     out << "  size:      " << Bytes(s.compressed_bytes) << " compressed, "
         << Bytes(s.uncompressed_bytes) << " uncompressed\n";
-    out << "  provides:  " << (s.runtime_paths.empty() ? "-" : Join(s.runtime_paths, ", "))
+    out << "  provides:  " << (s.runtime_paths.empty() ? "-" : Printable(Join(s.runtime_paths, ", ")))
         << "\n";
     if (!id.compatible_runtimes.empty()) {
       out << "  runtimes:  " << Join(id.compatible_runtimes, ", ") << "\n";
@@ -148,9 +149,9 @@ void PrintText(const StackReport& report, const FunctionTarget& target,
     for (const HiddenCopy& h : p.hidden) {
       hidden.push_back(LayerText(h.layer, p.type_clash ? std::optional(h.type) : std::nullopt));
     }
-    out << "  " << p.path << ": "
+    out << "  " << Printable(p.path) << ": "
         << LayerText(p.winner, p.type_clash ? std::optional(p.winner_type) : std::nullopt)
-        << " wins, hides " << Join(hidden, ", ")
+        << " wins, hides " << Printable(Join(hidden, ", "))
         << (p.type_clash ? "  [file/directory clash]" : "") << "\n";
   }
 
@@ -164,7 +165,7 @@ void PrintText(const StackReport& report, const FunctionTarget& target,
     const Finding& f = report.findings[i];
     size_t& n = shown[{f.check, f.layer}];
     if (++n > kTextFindingsPerCheck) continue;
-    out << "  " << SeverityName(f.severity) << ": " << f.check << ": " << f.message << "\n";
+    out << "  " << SeverityName(f.severity) << ": " << f.check << ": " << Printable(f.message) << "\n";
     if (n == kTextFindingsPerCheck) {
       size_t more = 0;
       for (size_t j = i + 1; j < report.findings.size(); ++j) {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "fs/lambda/json_text.h"
 #include "fs/lambda/layer_arn.h"
 #include "fs/lambda/layer_version.h"
 #include "fs/lambda/stack_resolver.h"
@@ -113,15 +114,6 @@ int Failed(std::ostream& err, std::string_view command, const Status& status) {
   return kExitFailed;
 }
 
-Result<std::string> ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::IoError(path + ": cannot read");
-  return text.str();
-}
-
 // Prints rows as left-aligned columns two spaces apart.
 void PrintTable(std::ostream& out,
                 const std::vector<std::vector<std::string>>& rows) {
@@ -173,7 +165,7 @@ int PublishFromAws(const ParsedArgs& args, std::ostream& out, std::ostream& err,
     return Usage(err, "publish", dir.status().message(), PublishUsage());
 
   std::string json_path = args.Get("--from-get-layer-version");
-  Result<std::string> text = ReadTextFile(json_path);
+  Result<std::string> text = ReadJsonFile(json_path, "layer version JSON");
   if (!text.ok()) return Failed(err, "publish", text.status());
   Result<LayerVersion> from_aws = ParseLayerVersionJson(*text, json_path);
   if (!from_aws.ok()) return Failed(err, "publish", from_aws.status());

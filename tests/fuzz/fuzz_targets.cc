@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fs/lambda/function_config.h"
+#include "fs/lambda/layer_version.h"
 #include "fs/zip/entry_path.h"
 #include "fs/read/file_reader.h"
 #include "fs/union/layer.h"
@@ -319,6 +321,23 @@ std::string CheckArchive(std::span<const uint8_t> data) {
   UnionView view(std::move(layers));
   ReadResources resources(kResourceBudget);
   return UnionChecker(view, resources).Run();
+}
+
+std::string CheckJson(std::span<const uint8_t> data) {
+  if (data.empty()) return "";
+  const std::string_view text(reinterpret_cast<const char*>(data.data()) + 1, data.size() - 1);
+  constexpr std::string_view kSource = "fuzz.json";
+  Status status = Status::Ok();
+  if (data[0] % 2 == 0) {
+    status = ParseFunctionConfig(text, kSource).status();
+  } else {
+    status = ParseLayerVersionJson(text, kSource).status();
+  }
+  if (status.ok()) return "";
+  const std::string& m = status.message();
+  if (m.find(kSource) == std::string::npos) return "error does not name the source: " + m;
+  if (m.find('\n') != std::string::npos) return "error spans lines: " + m;
+  return "";
 }
 
 std::string CheckEntryName(std::span<const uint8_t> data) {

@@ -31,6 +31,12 @@ std::string CheckArchive(std::span<const uint8_t> data);
 // (fs/zip/entry_path.h) are checked on the result.
 std::string CheckEntryName(std::span<const uint8_t> data);
 
+// Byte 0 chooses the reader (even: a function configuration, odd: a layer
+// version document); the rest is the JSON text. Whatever the text, the
+// readers must return a value or an error, and an error message must stay
+// one line naming the source.
+std::string CheckJson(std::span<const uint8_t> data);
+
 inline constexpr char kLayerSeparator[] = "\nLAYERFS-NEXT-LAYER\n";
 inline constexpr size_t kMaxLayers = 3;
 

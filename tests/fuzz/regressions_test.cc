@@ -51,6 +51,16 @@ TEST(FuzzRegressionsTest, ArchiveInputs) { Replay("archive", CheckArchive); }
 
 TEST(FuzzRegressionsTest, EntryPathInputs) { Replay("entry_path", CheckEntryName); }
 
+TEST(FuzzRegressionsTest, JsonInputs) { Replay("json", CheckJson); }
+
+TEST(FuzzRegressionsTest, DeeplyNestedJsonIsRefusedByBothReaders) {
+  // 80,000 open brackets once crashed every command that read JSON.
+  for (char reader : {'\0', '\1'}) {
+    std::string input = std::string(1, reader) + std::string(80000, '[');
+    EXPECT_EQ(CheckJson({reinterpret_cast<const uint8_t*>(input.data()), input.size()}), "");
+  }
+}
+
 std::span<const uint8_t> Bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }

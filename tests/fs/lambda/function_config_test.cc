@@ -204,5 +204,30 @@ TEST(FunctionConfigTest, MissingFileIsNotFound) {
   EXPECT_NE(config.status().message().find("nope.json"), std::string::npos);
 }
 
+TEST(FunctionConfigTest, DeepNestingHugeFilesAndOddValuesFailWithOneLineErrors) {
+  Result<FunctionConfig> deep =
+      ParseFunctionConfig("{\"Layers\": " + std::string(80000, '[') + "}", "f.json");
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("nested deeper than 64"), std::string::npos);
+  // Brackets inside strings are text, not nesting.
+  std::string in_string = "{\"Description\": \"" + std::string(100, '[') + "\", \"Layers\": []}";
+  EXPECT_TRUE(ParseFunctionConfig(in_string, "f.json").ok());
+  // /dev/zero never ends: reading stops at the size cap.
+  Result<FunctionConfig> endless = LoadFunctionConfig("/dev/zero");
+  ASSERT_FALSE(endless.ok());
+  EXPECT_NE(endless.status().message().find("larger than 4 MiB"), std::string::npos);
+  // A value is shown by its type, never re-serialised whole.
+  Result<FunctionConfig> odd = ParseFunctionConfig(
+      "{\"Layers\": [[" + std::string(40, '[') + std::string(40, ']') + "]]}", "f.json");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_NE(odd.status().message().find("a JSON array"), std::string::npos)
+      << odd.status().message();
+  Result<FunctionConfig> newline = ParseFunctionConfig(
+      "{\"Layers\": [\"x\\nlayerfs: error: forged\"]}", "f.json");
+  ASSERT_FALSE(newline.ok());
+  EXPECT_EQ(newline.status().message().find('\n'), std::string::npos)
+      << newline.status().message();
+}
+
 }  // namespace
 }  // namespace layerfs

@@ -51,7 +51,7 @@ TEST(LayerArnTest, RoundTripsThroughToString) {
   for (const char* text :
        {"arn:aws:lambda:us-east-1:123456789012:layer:a:1",
         "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:layer:A-b_C:"
-        "9223372036854775807",
+        "2147483647",
         "arn:aws:lambda:eu-central-1:000000000000:layer:layer"}) {
     Result<LayerArn> arn = ParseLayerArn(text);
     ASSERT_TRUE(arn.ok()) << text << ": " << arn.status().ToString();
@@ -110,6 +110,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadArn{"arn:aws:lambda:us-east-1:123456789012:layer:x:"
                "99999999999999999999",
                "too large"},
+        // One past kMaxLayerVersion: the store could never number after it.
+        BadArn{"arn:aws:lambda:us-east-1:123456789012:layer:x:2147483648",
+               "too large (at most 2147483647)"},
+        BadArn{"arn:aws:lambda:us-east-1:123456789012:layer:x:-5",
+               "positive integer"},
         BadArn{" arn:aws:lambda:us-east-1:123456789012:layer:x:1",
                "expected arn:"}));
 

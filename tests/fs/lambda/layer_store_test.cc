@@ -109,6 +109,31 @@ TEST_F(LayerStoreTest, PublishNumbersVersionsFromOne) {
   EXPECT_EQ(FilesIn(store_dir_ + "/tmp"), 0u);
 }
 
+TEST_F(LayerStoreTest, VersionsStopCleanlyAtTheCapAndNumbersAreDigitsOnly) {
+  LayerStore store = OpenStore();
+  StoredLayerVersion first = MustPublish(store, "numpy", MakeZip("z1", "1"));
+  std::string layer_dir = store_dir_ + "/layers/aws/us-east-1/000000000000/numpy";
+  ASSERT_TRUE(std::filesystem::is_directory(layer_dir));
+  // The layer has used the highest number layerfs gives: the next publish
+  // fails (before, highest + 1 overflowed into a negative version that two
+  // publishes then both wrote).
+  WriteFile(layer_dir + "/high_water", std::to_string(kMaxLayerVersion) + "\n");
+  PublishRequest request{.layer_name = "numpy", .zip_path = MakeZip("z2", "2")};
+  Result<StoredLayerVersion> refused = store.Publish(request);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("highest"), std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(VersionNumbers(store, "numpy"), (std::vector<int64_t>{1}));
+  // A signed or oversized number in the store is corrupt, not a version.
+  for (const char* bad : {"-5", "+7", "2147483648", "99999999999999999999"}) {
+    WriteFile(layer_dir + "/high_water", std::string(bad) + "\n");
+    Result<StoredLayerVersion> r = store.Publish(request);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+  Result<LayerArn> too_big = ParseLayerVersionArn(first.version.arn.LayerString() + ":2147483648");
+  EXPECT_FALSE(too_big.ok());
+}
+
 TEST_F(LayerStoreTest, PublishKeepsMetadata) {
   LayerStore store = OpenStore();
   PublishRequest request;

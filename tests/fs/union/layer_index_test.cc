@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fs/union/layer.h"
+#include "fs/zip/entry_path.h"
 #include "tests/test_files.h"
 #include "tests/zip_builder.h"
 #include "tests/zip_patch.h"
@@ -566,6 +567,40 @@ TEST_F(LayerIndexTest, PrefixStubDoesNotChangeTheTree) {
   Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
   ASSERT_TRUE(layer.ok()) << layer.status().ToString();
   EXPECT_EQ(List(**layer, ""), (Names{"a", "c"}));
+}
+
+TEST_F(LayerIndexTest, NamesLongerThanPathMaxAreSkippedWithAWarning) {
+  std::string deep;
+  while (deep.size() <= kMaxPathLength) deep += "d/";
+  auto layer = Open(ZipBuilder().File("ok.txt", "1").File(deep + "f", "2"));
+  ASSERT_TRUE(layer);
+  EXPECT_EQ(List(*layer, ""), (Names{"ok.txt"}));
+  ASSERT_EQ(layer->index().warnings().size(), 1u);
+  EXPECT_NE(layer->index().warnings()[0].reason.find("longer than 4095"), std::string::npos);
+}
+
+TEST_F(LayerIndexTest, NamesImplyingFarMoreDirectoriesThanEntriesRefuseTheLayer) {
+  // 100 names, each just under PATH_MAX and 2,047 levels deep, each chain
+  // its own: 204,700 implied directories from 100 entries. Before the
+  // budget such a zip took the daemon to hundreds of MiB.
+  ZipBuilder zip;
+  for (int i = 0; i < 100; ++i) {
+    std::string name = "r" + std::to_string(i) + "/";
+    while (name.size() < kMaxPathLength - 4) name += "d/";
+    zip.File(name + "f", "x").Compress(testing_zip::Compression::kStore);
+  }
+  std::string path = dir_ / "deep.zip";
+  ASSERT_TRUE(zip.Write(path));
+  Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
+  ASSERT_FALSE(layer.ok());
+  EXPECT_EQ(layer.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(layer.status().message().find(path), std::string::npos) << layer.status().message();
+  EXPECT_NE(layer.status().message().find("implied directories"), std::string::npos);
+  // A real layer's shape, many files sharing deep folders, is well within.
+  ZipBuilder shared;
+  std::string folder = "python/lib/python3.12/site-packages/pkg/sub/deeper/";
+  for (int i = 0; i < 500; ++i) shared.File(folder + "m" + std::to_string(i) + ".py", "x");
+  EXPECT_TRUE(Open(shared, "shared.zip"));
 }
 
 }  // namespace
