@@ -6,12 +6,12 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <utility>
 
 #include "fs/zip/inflate_checkpoints.h"
 #include "fs/zip/inflate_stream.h"
 #include "fs/lambda/lambda_runtime.h"
+#include "fs/union/directory_merge.h"
 
 namespace layerfs {
 
@@ -233,23 +233,19 @@ class LayerChecker {
   std::vector<Finding>& out_;
 };
 
-// One layer's copy of a path.
-struct CopyRef {
-  uint32_t layer = 0;
-  NodeId node = kNoNode;
-};
-
-// The union walk: the same replacement rules as UnionView::BuildListing,
+// The union walk: the mount's own merge (fs/union/directory_merge.h)
 // applied to the whole tree, recording what each name hides.
 class UnionWalker {
  public:
   UnionWalker(const std::vector<ReportLayer>& layers, StackReport& report)
-      : layers_(layers), report_(report) {}
+      : layers_(layers), report_(report) {
+    for (const ReportLayer& l : layers_) indexes_.push_back(&l.layer->index());
+  }
 
   void Run() {
-    std::vector<CopyRef> all;
+    std::vector<LayerRef> all;
     for (size_t i = layers_.size(); i-- > 0;) all.push_back({uint32_t(i), kRootNode});
-    std::vector<std::pair<std::vector<CopyRef>, std::string>> stack = {{all, ""}};
+    std::vector<std::pair<std::vector<LayerRef>, std::string>> stack = {{all, ""}};
     while (!stack.empty()) {
       auto [merged, path] = std::move(stack.back());
       stack.pop_back();
@@ -261,45 +257,31 @@ class UnionWalker {
 
  private:
   const LayerIndex& Index(uint32_t layer) const { return layers_[layer].layer->index(); }
-  const LayerNode& Node(CopyRef ref) const { return Index(ref.layer).node(ref.node); }
+  const LayerNode& Node(LayerRef ref) const { return Index(ref.layer).node(ref.node); }
 
-  void WalkDirectory(const std::vector<CopyRef>& merged, const std::string& path,
-                     std::vector<std::pair<std::vector<CopyRef>, std::string>>& stack) {
-    // Every copy of every name, top layer first (merged is top first).
-    std::map<std::string_view, std::vector<CopyRef>> names;
-    for (const CopyRef& dir : merged) {
-      const LayerIndex& index = Index(dir.layer);
-      for (NodeId child : index.children(dir.node)) {
-        names[index.name(child)].push_back({dir.layer, child});
-      }
-    }
-    for (auto& [name, copies] : names) {
-      std::string child_path = JoinPath(path, name);
-      const CopyRef winner = copies.front();
+  void WalkDirectory(const std::vector<LayerRef>& merged, const std::string& path,
+                     std::vector<std::pair<std::vector<LayerRef>, std::string>>& stack) {
+    for (MergedName& name : MergeDirectory(indexes_, merged, /*with_hidden=*/true)) {
+      std::string child_path = JoinPath(path, name.name);
+      const LayerRef winner = name.merged.front();
       const bool winner_is_dir = Node(winner).type == NodeType::kDirectory;
-      std::vector<CopyRef> child_merged = {winner};
-      ShadowedPath shadowed{child_path, winner.layer, Node(winner).type, {}, false};
-      bool closed = !winner_is_dir;
-      for (size_t k = 1; k < copies.size(); ++k) {
-        NodeType type = Node(copies[k]).type;
-        bool is_dir = type == NodeType::kDirectory;
-        if (!closed && is_dir) {
-          child_merged.push_back(copies[k]);  // directories merge
-          continue;
+      if (!name.hidden.empty()) {
+        ShadowedPath shadowed{child_path, winner.layer, Node(winner).type, {}, false};
+        for (const LayerRef& copy : name.hidden) {
+          NodeType type = Node(copy).type;
+          shadowed.hidden.push_back({copy.layer, type});
+          if ((type == NodeType::kDirectory) != winner_is_dir) shadowed.type_clash = true;
         }
-        closed = true;  // a non-directory below hides itself and all under it
-        shadowed.hidden.push_back({copies[k].layer, type});
-        if (is_dir != winner_is_dir) shadowed.type_clash = true;
+        report_.shadowed.push_back(std::move(shadowed));
       }
-      if (!shadowed.hidden.empty()) report_.shadowed.push_back(std::move(shadowed));
-      CheckExecutable(winner, path, name, child_path);
-      if (winner_is_dir) stack.emplace_back(std::move(child_merged), std::move(child_path));
+      CheckExecutable(winner, path, name.name, child_path);
+      if (winner_is_dir) stack.emplace_back(std::move(name.merged), std::move(child_path));
     }
   }
 
   // Lambda execs /opt/bootstrap (for a custom runtime without one in the
   // function) and every file in /opt/extensions as the function's user.
-  void CheckExecutable(CopyRef winner, const std::string& parent, std::string_view name,
+  void CheckExecutable(LayerRef winner, const std::string& parent, std::string_view name,
                        const std::string& path) {
     const LayerNode& node = Node(winner);
     bool exec_path = (parent.empty() && name == "bootstrap") || parent == "extensions";
@@ -313,6 +295,7 @@ class UnionWalker {
   }
 
   const std::vector<ReportLayer>& layers_;
+  std::vector<const LayerIndex*> indexes_;  // layers_[i].layer->index()
   StackReport& report_;
 };
 

@@ -9,17 +9,16 @@ namespace {
 
 constexpr size_t kMaxSymlinkTarget = 4095;  // PATH_MAX less the NUL
 
-// One name of a merged listing while it is being built.
-struct Candidate {
-  std::string_view name;
-  std::vector<LayerRef> refs;  // top first; refs[0] wins
-  bool closed = false;         // a non-directory below ended the merge
-};
+std::vector<const LayerIndex*> IndexesOf(const std::vector<std::shared_ptr<const Layer>>& layers) {
+  std::vector<const LayerIndex*> indexes;
+  for (const auto& layer : layers) indexes.push_back(&layer->index());
+  return indexes;
+}
 
 }  // namespace
 
 UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers, uint64_t root_ino)
-    : layers_(std::move(layers)), next_ino_(root_ino + 1) {
+    : layers_(std::move(layers)), indexes_(IndexesOf(layers_)), next_ino_(root_ino + 1) {
   std::vector<LayerRef> all;
   for (size_t i = layers_.size(); i-- > 0;) all.push_back({uint32_t(i), kRootNode});
   root_.view_ = this;
@@ -69,39 +68,12 @@ void UnionView::InitNode(UnionNode& node, const UnionNode* parent, LayerRef top,
 }
 
 void UnionView::BuildListing(const UnionNode& dir) const {
-  std::vector<Candidate> candidates;
-  std::unordered_map<std::string_view, size_t> slot;
-  bool single = dir.merged_.size() == 1;
-  for (const LayerRef& ref : dir.merged_) {
-    const LayerIndex& index = layers_[ref.layer]->index();
-    for (NodeId child : index.children(ref.node)) {
-      std::string_view name = index.name(child);
-      bool is_dir = index.node(child).type == NodeType::kDirectory;
-      auto [it, fresh] = single ? std::pair{slot.end(), true}
-                                : slot.try_emplace(name, candidates.size());
-      if (fresh) {
-        candidates.push_back({name, {{ref.layer, child}}, !is_dir});
-        continue;
-      }
-      // A lower layer's copy of a name already seen above it.
-      Candidate& c = candidates[it->second];
-      if (c.closed) continue;
-      if (is_dir) {
-        c.refs.push_back({ref.layer, child});
-      } else {
-        c.closed = true;  // a file below hides everything under it
-      }
-    }
-  }
-  if (!single) {
-    std::sort(candidates.begin(), candidates.end(),
-              [](const Candidate& a, const Candidate& b) { return a.name < b.name; });
-  }
+  std::vector<MergedName> candidates = MergeDirectory(indexes_, dir.merged_, /*with_hidden=*/false);
   auto children = std::make_unique<UnionNode[]>(candidates.size());
   uint32_t subdirs = 0;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    LayerRef top = candidates[i].refs.front();
-    InitNode(children[i], &dir, top, std::move(candidates[i].refs));
+    LayerRef top = candidates[i].merged.front();
+    InitNode(children[i], &dir, top, std::move(candidates[i].merged));
     if (children[i].is_directory()) ++subdirs;
   }
   dir.children_ = std::move(children);

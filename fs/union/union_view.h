@@ -22,17 +22,11 @@
 #include <string_view>
 #include <vector>
 
-#include "fs/union/layer.h"
 #include "fs/base/status.h"
+#include "fs/union/directory_merge.h"
+#include "fs/union/layer.h"
 
 namespace layerfs {
-
-// Where one node comes from: a layer's position in the stack and the node
-// inside that layer's index.
-struct LayerRef {
-  uint32_t layer = 0;
-  NodeId node = kNoNode;
-};
 
 class UnionView;
 
@@ -133,6 +127,7 @@ class UnionView {
                 std::vector<LayerRef> merged) const;
 
   const std::vector<std::shared_ptr<const Layer>> layers_;
+  const std::vector<const LayerIndex*> indexes_;  // layers_[i]->index(), for merging
   UnionNode root_;
   mutable std::atomic<uint64_t> next_ino_;
   struct FileTotals {
