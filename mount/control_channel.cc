@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "fs/base/unique_fd.h"
+#include "fs/base/write_all.h"
 
 namespace layerfs {
 
@@ -19,16 +20,7 @@ constexpr size_t kMaxMessage = 1 << 20;
 
 }  // namespace
 
-bool WriteControlMessage(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::send(fd, text.data() + done, text.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += size_t(n);
-  }
-  return true;
-}
+bool WriteControlMessage(int fd, const std::string& text) { return SendAll(fd, text) == 0; }
 
 std::string ReadControlMessage(int fd) {
   std::string data;

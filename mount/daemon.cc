@@ -24,7 +24,7 @@
 #include "mount/fuse_ops.h"
 #include "mount/logging.h"
 #include "mount/mount_state.h"
-#include "fs/lambda/function_layers.h"
+#include "fs/lambda/stack_resolver.h"
 #include "mount/readiness.h"
 #include "mount/stack_control.h"
 #include "mount/stack_swap.h"
@@ -188,10 +188,10 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
                  generation](const std::vector<std::string>& requested) -> Status {
     std::vector<std::string> next = requested;
     if (next.empty() && !options.function_config.empty()) {
-      Result<FunctionLayers> resolved =
-          ResolveFunctionLayers(options.function_config, options.store_dir);
+      Result<ResolvedStack> resolved =
+          ResolveFunctionToMount(options.function_config, options.store_dir);
       if (!resolved.ok()) return resolved.status();
-      for (const std::string& w : resolved->warnings) spdlog::warn("{}", w);
+      for (const std::string& w : ResolutionWarnings(*resolved)) spdlog::warn("{}", w);
       next = std::move(resolved->zips);
     } else if (next.empty()) {
       next = *layers;

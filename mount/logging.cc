@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "fs/base/printable.h"
+#include "fs/base/write_all.h"
 
 namespace layerfs {
 
@@ -55,13 +56,8 @@ class DescriptorSink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t line;
     formatter_->format(msg, line);
-    size_t done = 0;
-    while (done < line.size()) {
-      ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // a full disk loses log lines, never the mount
-      done += size_t(n);
-    }
+    // A full disk loses log lines, never the mount.
+    (void)WriteAll(fd_.get(), std::string_view(line.data(), line.size()));
   }
   void flush_() override {}
 

@@ -1,4 +1,5 @@
 #include "mount/readiness.h"
+#include "fs/base/write_all.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,14 +12,9 @@ namespace layerfs {
 
 namespace {
 
-void WriteAll(int fd, const std::string& text) {
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) return;  // the listener went away: nothing more to tell it
-    done += size_t(n);
-  }
-}
+// A listener that went away has nothing more to be told: errors are
+// dropped.
+void Tell(int fd, std::string_view text) { (void)WriteAll(fd, text); }
 
 }  // namespace
 
@@ -45,11 +41,11 @@ void Readiness::Ready() {
   if (told_.exchange(true)) return;
   Notify("READY=1");
   if (ready_fd_.valid()) {
-    WriteAll(ready_fd_.get(), "ready\n");
+    Tell(ready_fd_.get(), "ready\n");
     ready_fd_.Reset();
   }
   if (parent_pipe_.valid()) {
-    WriteAll(parent_pipe_.get(), "ready\n");
+    Tell(parent_pipe_.get(), "ready\n");
     parent_pipe_.Reset();
   }
 }
@@ -57,7 +53,7 @@ void Readiness::Ready() {
 void Readiness::Failed(const std::string& message) {
   if (told_.exchange(true)) return;
   if (parent_pipe_.valid()) {
-    WriteAll(parent_pipe_.get(), message + "\n");
+    Tell(parent_pipe_.get(), message + "\n");
     parent_pipe_.Reset();
   }
   ready_fd_.Reset();

@@ -1,5 +1,6 @@
 #include "mount/stack_control.h"
 
+#include "fs/base/printable.h"
 #include "mount/control_channel.h"
 
 #include <poll.h>
@@ -44,9 +45,8 @@ Status EnsurePrivateDirectory(const std::string& dir) {
                                    ", not by us");
   }
   if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-    return Status::InvalidArgument(dir + ": open to other users (mode " + mode + ")");
+    return Status::InvalidArgument(dir + ": open to other users (mode " +
+                                   OctalMode(st.st_mode) + ")");
   }
   return Status::Ok();
 }

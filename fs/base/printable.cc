@@ -40,6 +40,12 @@ std::string Printable(std::string_view text) {
   return out;
 }
 
+std::string OctalMode(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode & 07777);
+  return text;
+}
+
 std::string WithoutControlBytes(std::string_view text) {
   std::string out;
   out.reserve(text.size());

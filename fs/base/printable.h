@@ -24,4 +24,7 @@ void AppendPrintable(std::string& out, std::string_view text);
 // already and must not be escaped twice.
 std::string WithoutControlBytes(std::string_view text);
 
+// A permission mode as four octal digits ("0755"), as ls and chmod write it.
+std::string OctalMode(unsigned mode);
+
 }  // namespace layerfs

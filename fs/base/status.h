@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -49,6 +50,13 @@ class [[nodiscard]] Status {
   }
   static Status AlreadyExists(std::string msg) {
     return Status(ErrorCode::kAlreadyExists, std::move(msg));
+  }
+
+  // The same failure (same code) with context around its message, e.g.
+  // s.WithContext("f.json: Layers[2]: "). An ok status stays ok.
+  Status WithContext(std::string_view before, std::string_view after = "") const {
+    if (ok()) return *this;
+    return Status(code_, std::string(before) + message_ + std::string(after));
   }
 
   bool ok() const { return code_ == ErrorCode::kOk; }

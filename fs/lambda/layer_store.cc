@@ -17,6 +17,7 @@
 #include "fs/lambda/code_sha256.h"
 #include "fs/base/unique_fd.h"
 #include "fs/lambda/json_text.h"
+#include "fs/base/write_all.h"
 
 namespace layerfs {
 
@@ -110,17 +111,9 @@ class StoreLock {
   UniqueFd fd_;  // closing it releases the lock
 };
 
-Status WriteAll(int fd, const void* data, std::size_t size,
-                const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IoFailure(path + ": write failed", errno);
-    p += n;
-    size -= std::size_t(n);
-  }
-  return Status::Ok();
+Status WriteAllTo(int fd, std::string_view data, const std::string& path) {
+  int err = WriteAll(fd, data);
+  return err == 0 ? Status::Ok() : IoFailure(path + ": write failed", err);
 }
 
 Status MakeDir(const std::string& path) {
@@ -170,7 +163,7 @@ Status WriteFileAtomically(const std::string& tmp_dir, const std::string& dir,
   Result<UniqueFd> fd = MakeTemp(tmp_dir, &temp_path);
   if (!fd.ok()) return fd.status();
   TempFile temp(temp_path);
-  Status s = WriteAll(fd->get(), content.data(), content.size(), temp_path);
+  Status s = WriteAllTo(fd->get(), content, temp_path);
   if (s.ok()) s = Seal(std::move(*fd), temp_path, mode);
   if (!s.ok()) return s;
   std::string target = dir + "/" + name;
@@ -207,10 +200,8 @@ Result<CodeDigest> CopyIn(const std::string& source, const std::string& tmp_dir,
     if (n == 0) break;
     std::span<const std::byte> chunk(buffer.data(), std::size_t(n));
     if (Status s = digester->Update(chunk); !s.ok()) return s;
-    if (Status s = WriteAll(fd->get(), chunk.data(), chunk.size(), temp_path);
-        !s.ok()) {
-      return s;
-    }
+    std::string_view bytes(reinterpret_cast<const char*>(chunk.data()), chunk.size());
+    if (Status s = WriteAllTo(fd->get(), bytes, temp_path); !s.ok()) return s;
   }
   if (Status s = Seal(std::move(*fd), temp_path, kFrozenMode); !s.ok()) {
     return s;

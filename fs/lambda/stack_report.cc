@@ -12,6 +12,7 @@
 #include "fs/zip/inflate_stream.h"
 #include "fs/lambda/lambda_runtime.h"
 #include "fs/union/directory_merge.h"
+#include "fs/base/printable.h"
 
 namespace layerfs {
 
@@ -26,12 +27,6 @@ constexpr size_t kElfHeadBytes = 20;
 // Entries in methods other than stored and deflate are read whole to see
 // their first bytes; past this size they are left unchecked.
 constexpr uint64_t kWholeReadLimit = 16ull << 20;
-
-std::string Octal(uint16_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", unsigned(mode));
-  return text;
-}
 
 std::string JoinPath(const std::string& parent, std::string_view name) {
   return parent.empty() ? std::string(name) : parent + "/" + std::string(name);
@@ -130,7 +125,7 @@ class LayerChecker {
       std::string what = e.type == NodeType::kDirectory ? "directory" : "file";
       std::string lacks = e.type == NodeType::kDirectory ? "o+rx" : "o+r";
       Add(Severity::kWarning, "not-world-readable", e.path,
-          what + " " + e.path + " has mode " + Octal(e.mode) + ", without " + lacks +
+          what + " " + e.path + " has mode " + OctalMode(e.mode) + ", without " + lacks +
               ": the function's user cannot read it, and AWS refuses to publish such a layer");
     }
     uint16_t expected = ElfMachineFor(function_.architecture);
@@ -289,7 +284,7 @@ class UnionWalker {
     report_.findings.push_back(
         {Severity::kWarning, "not-executable", winner.layer, path,
          LayerName(winner.layer, layers_[winner.layer].identity.label) + ": " + path +
-             " has mode " + Octal(node.mode) +
+             " has mode " + OctalMode(node.mode) +
              ", not executable by others: Lambda runs it as the function's user and gets "
              "\"permission denied\""});
   }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "fs/base/printable.h"
 #include "fs/lambda/layer_arn.h"
 #include "fs/lambda/layer_store.h"
 
@@ -24,22 +25,6 @@ std::string HomeDir() {
     return found->pw_dir;
   }
   return "";
-}
-
-// The same failure with context before its message.
-Status Prefixed(const Status& s, const std::string& before, const std::string& after = "") {
-  std::string message = before + s.message() + after;
-  switch (s.code()) {
-    case ErrorCode::kNotFound: return Status::NotFound(std::move(message));
-    case ErrorCode::kNotADirectory: return Status::NotADirectory(std::move(message));
-    case ErrorCode::kCorrupt: return Status::Corrupt(std::move(message));
-    case ErrorCode::kUnsupported: return Status::Unsupported(std::move(message));
-    case ErrorCode::kIoError: return Status::IoError(std::move(message));
-    case ErrorCode::kAlreadyExists: return Status::AlreadyExists(std::move(message));
-    case ErrorCode::kOk:
-    case ErrorCode::kInvalidArgument: break;
-  }
-  return Status::InvalidArgument(std::move(message));
 }
 
 // A path that compares equal for the same file however it was spelled.
@@ -111,10 +96,10 @@ Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args
       continue;
     }
     Result<LayerArn> arn = ParseLayerVersionArn(arg);
-    if (!arn.ok()) return Prefixed(arn.status(), where);
+    if (!arn.ok()) return arn.status().WithContext(where);
     std::string zip;
     Result<StackLayer> layer = StoredLayer(store, *arn, zip);
-    if (!layer.ok()) return Prefixed(layer.status(), where);
+    if (!layer.ok()) return layer.status().WithContext(where);
     stack.layers.push_back(std::move(*layer));
     stack.zips.push_back(std::move(zip));
   }
@@ -131,13 +116,41 @@ Result<ResolvedStack> ResolveFunctionStack(const std::string& config_path,
     std::string zip;
     Result<StackLayer> layer = StoredLayer(store, config->layers[i], zip);
     if (!layer.ok()) {
-      return Prefixed(layer.status(), config_path + ": Layers[" + std::to_string(i) + "]: ");
+      return layer.status().WithContext(config_path + ": Layers[" + std::to_string(i) + "]: ");
     }
     stack.layers.push_back(std::move(*layer));
     stack.zips.push_back(std::move(zip));
   }
   stack.function = std::move(*config);
+  stack.source = config_path;
   return stack;
+}
+
+Result<ResolvedStack> ResolveFunctionToMount(const std::string& config_path,
+                                             const std::string& store_dir) {
+  Result<ResolvedStack> stack = ResolveFunctionStack(config_path, store_dir);
+  if (!stack.ok()) return stack;
+  if (stack->zips.empty()) {
+    return Status::InvalidArgument(config_path + ": the function has no layers to mount");
+  }
+  return stack;
+}
+
+std::vector<std::string> ResolutionWarnings(const ResolvedStack& stack) {
+  std::vector<std::string> warnings;
+  const std::string source = stack.source.empty() ? "" : Printable(stack.source) + ": ";
+  if (stack.layers.size() > kMaxFunctionLayers) {
+    warnings.push_back(source + std::to_string(stack.layers.size()) +
+                       " layers; Lambda allows at most " + std::to_string(kMaxFunctionLayers));
+  }
+  for (size_t i = 0; i < stack.layers.size(); ++i) {
+    if (!stack.layers[i].deleted) continue;
+    warnings.push_back(source + "Layers[" + std::to_string(i) + "]: " +
+                       Printable(stack.layers[i].label) +
+                       " is deleted in the store; mounting it as Lambda would for a function "
+                       "that pins it");
+  }
+  return warnings;
 }
 
 FunctionTarget TargetOf(const ResolvedStack& stack) {

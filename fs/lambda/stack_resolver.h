@@ -7,10 +7,9 @@
 // (fs/lambda/stack_rules.h): its ARN, CompatibleRuntimes/Architectures, whether
 // the version is deleted.
 //
-// `layerfs mount --function` still takes its zips from
-// ResolveFunctionLayers (fs/lambda/function_layers.h), which the daemon also
-// uses to re-read a configuration; this file adds the metadata around it
-// for the checks and for `layerfs inspect`.
+// Every user of a function configuration resolves it here: `mount
+// --function`, the daemon re-reading it on SIGHUP, `remount --function`,
+// `inspect` and the checks.
 //
 // No state: safe from any thread (it reads $LAYERFS_STORE and $HOME).
 #pragma once
@@ -34,6 +33,7 @@ struct ResolvedStack {
   // What to open, one per layer: the stored zip of an ARN, else the path
   // exactly as given.
   std::vector<std::string> zips;
+  std::string source;  // the configuration file, when resolved from one
 };
 
 // `given` if not empty, else $LAYERFS_STORE, else /var/lib/layerfs for
@@ -54,6 +54,17 @@ Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args
 // reads). Errors name the file and the position in Layers.
 Result<ResolvedStack> ResolveFunctionStack(const std::string& config_path,
                                            const std::string& store_dir);
+
+// ResolveFunctionStack for a mount: a function without layers is an error
+// naming the file.
+Result<ResolvedStack> ResolveFunctionToMount(const std::string& config_path,
+                                             const std::string& store_dir);
+
+// What Lambda's own limits say of a stack that is mounted all the same:
+// more than kMaxFunctionLayers layers, deleted versions (which keep
+// working for functions that pin them). One line each, naming the
+// configuration, for the caller to log.
+std::vector<std::string> ResolutionWarnings(const ResolvedStack& stack);
 
 // The function as the rules see it: its runtime and architecture, or
 // empty fields without a configuration.

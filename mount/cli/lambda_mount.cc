@@ -42,7 +42,7 @@ Result<LambdaMountFlags> TakeLambdaMountFlags(std::vector<std::string>& args) {
 Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags) {
   const bool from_function = !options.function_config.empty();
   Result<ResolvedStack> stack =
-      from_function ? ResolveFunctionStack(options.function_config, options.store_dir)
+      from_function ? ResolveFunctionToMount(options.function_config, options.store_dir)
                     : ResolveLayerArguments(options.layers, options.store_dir);
   if (!stack.ok()) return stack.status();
   if (stack->zips.empty()) return Status::InvalidArgument("no layers to mount");
@@ -61,21 +61,21 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
     if (!code.ok()) return Status::InvalidArgument("--code: " + code.status().message());
     target.code_unzipped_bytes = *code;
   }
-  const bool enforce = flags != nullptr;
+  if (flags == nullptr) {
+    for (const std::string& w : ResolutionWarnings(*stack)) spdlog::warn("{}", w);
+    return layers;
+  }
   std::vector<Finding> findings = CheckStackRules(
-      stack->layers, target, RuleOptions{.enforce_layer_limit = enforce && !flags->no_limits});
+      stack->layers, target, RuleOptions{.enforce_layer_limit = !flags->no_limits});
   for (const Finding& f : findings) {
-    if (!enforce && f.check != "deleted-version" && f.check != "layer-limit") continue;
-    if (enforce && f.severity == Severity::kError) {
+    if (f.severity == Severity::kError) {
       spdlog::error("{}", f.message);
     } else {
       // Notes too: a deleted version is worth seeing at the default level.
       spdlog::warn("{}", f.message);
     }
   }
-  if (enforce && HasErrors(findings)) {
-    return Status::InvalidArgument("Lambda would refuse this stack");
-  }
+  if (HasErrors(findings)) return Status::InvalidArgument("Lambda would refuse this stack");
   return layers;
 }
 

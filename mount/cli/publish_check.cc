@@ -6,6 +6,7 @@
 #include "fs/union/layer.h"
 #include "fs/lambda/stack_report.h"
 #include "mount/cli/store_commands.h"
+#include "fs/base/printable.h"
 
 namespace layerfs {
 
@@ -14,18 +15,12 @@ namespace {
 // Enough lines to act on; the rest are counted.
 constexpr size_t kListedEntries = 20;
 
-std::string Octal(uint16_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", unsigned(mode));
-  return text;
-}
-
 std::string UnreadableList(const std::vector<EntryMode>& entries) {
   std::string list;
   for (size_t i = 0; i < entries.size() && i < kListedEntries; ++i) {
     const EntryMode& e = entries[i];
     list += "\n  " + e.path + (e.type == NodeType::kDirectory ? "/" : "") + " (mode " +
-            Octal(e.mode) + ")";
+            OctalMode(e.mode) + ")";
   }
   if (entries.size() > kListedEntries) {
     list += "\n  ... and " + std::to_string(entries.size() - kListedEntries) + " more";

@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "fs/lambda/function_layers.h"
+#include "fs/lambda/stack_resolver.h"
 #include "mount/control_channel.h"
 
 namespace layerfs {
@@ -29,12 +29,14 @@ int RunRemount(const std::vector<std::string>& args, std::ostream& out, std::ost
   std::string mountpoint = positional.front();
   std::vector<std::string> layers(positional.begin() + 1, positional.end());
   if (!function_config.empty()) {
-    Result<FunctionLayers> resolved = ResolveFunctionLayers(function_config, store_dir);
+    Result<ResolvedStack> resolved = ResolveFunctionToMount(function_config, store_dir);
     if (!resolved.ok()) {
       err << "layerfs: " << resolved.status().message() << "\n";
       return 1;
     }
-    for (const std::string& w : resolved->warnings) err << "layerfs: warning: " << w << "\n";
+    for (const std::string& w : ResolutionWarnings(*resolved)) {
+      err << "layerfs: warning: " << w << "\n";
+    }
     layers = std::move(resolved->zips);
   }
   if (Status s = RequestRemount(mountpoint, layers); !s.ok()) {

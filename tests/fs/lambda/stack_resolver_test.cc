@@ -115,5 +115,87 @@ TEST_F(StackResolverTest, TheStoreDirectoryComesFromTheFlagThenTheEnvironment) {
   ::unsetenv("LAYERFS_STORE");
 }
 
+// ResolveFunctionToMount: what mount, remount and a reload resolve.
+
+// Publishes `name` once per content given; returns the stored zip paths.
+std::vector<std::string> PublishContents(const LayerStore& store, const TempDir& tmp,
+                                 const std::string& name, const std::vector<std::string>& contents) {
+  std::vector<std::string> zips;
+  for (const std::string& content : contents) {
+    std::string zip = tmp / (name + ".zip");
+    WriteFile(zip, content);
+    PublishRequest request;
+    request.layer_name = name;
+    request.zip_path = zip;
+    Result<StoredLayerVersion> stored = store.Publish(request);
+    EXPECT_TRUE(stored.ok()) << stored.status().message();
+    if (stored.ok()) zips.push_back(stored->zip_path);
+  }
+  return zips;
+}
+
+TEST(FunctionToMountTest, ResolvesEveryLayerToItsStoredZipInLayersOrder) {
+  TempDir tmp;
+  Result<LayerStore> store = LayerStore::Open(tmp / "store", ZipValidator());
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  std::vector<std::string> numpy = PublishContents(*store, tmp, "numpy", {"numpy v1", "numpy v2"});
+  std::vector<std::string> tools = PublishContents(*store, tmp, "tools", {"tools v1"});
+  ASSERT_EQ(numpy.size(), 2u);
+  ASSERT_EQ(tools.size(), 1u);
+  WriteFile(tmp / "f.json", std::string("{\"FunctionName\": \"f\", \"Layers\": [\"") + kPrefix +
+                                "tools:1\", \"" + kPrefix + "numpy:2\"]}");
+  Result<ResolvedStack> zips = ResolveFunctionToMount(tmp / "f.json", tmp / "store");
+  ASSERT_TRUE(zips.ok()) << zips.status().message();
+  EXPECT_EQ(zips->zips, (std::vector<std::string>{tools[0], numpy[1]}));
+  EXPECT_TRUE(ResolutionWarnings(*zips).empty());
+}
+
+TEST(FunctionToMountTest, AnUnknownVersionNamesTheConfigAndTheLayerPosition) {
+  TempDir tmp;
+  Result<LayerStore> store = LayerStore::Open(tmp / "store", ZipValidator());
+  ASSERT_TRUE(store.ok());
+  PublishContents(*store, tmp, "numpy", {"numpy v1"});
+  WriteFile(tmp / "f.json", std::string("{\"Layers\": [\"") + kPrefix + "numpy:1\", \"" +
+                                kPrefix + "numpy:7\"]}");
+  Result<ResolvedStack> zips = ResolveFunctionToMount(tmp / "f.json", tmp / "store");
+  ASSERT_FALSE(zips.ok());
+  EXPECT_EQ(zips.status().code(), ErrorCode::kNotFound);
+  const std::string& m = zips.status().message();
+  EXPECT_NE(m.find(tmp / "f.json"), std::string::npos) << m;
+  EXPECT_NE(m.find("Layers[1]"), std::string::npos) << m;
+  EXPECT_NE(m.find("numpy:7"), std::string::npos) << m;
+}
+
+TEST(FunctionToMountTest, ADeletedVersionStillResolvesAsOnLambda) {
+  TempDir tmp;
+  Result<LayerStore> store = LayerStore::Open(tmp / "store", ZipValidator());
+  ASSERT_TRUE(store.ok());
+  std::vector<std::string> numpy = PublishContents(*store, tmp, "numpy", {"numpy v1"});
+  Result<LayerArn> arn = ParseLayerVersionArn(std::string(kPrefix) + "numpy:1");
+  ASSERT_TRUE(arn.ok());
+  ASSERT_TRUE(store->Delete(*arn).ok());
+  WriteFile(tmp / "f.json", std::string("{\"Layers\": [\"") + kPrefix + "numpy:1\"]}");
+  Result<ResolvedStack> zips = ResolveFunctionToMount(tmp / "f.json", tmp / "store");
+  ASSERT_TRUE(zips.ok()) << zips.status().message();
+  EXPECT_EQ(zips->zips, numpy);
+  std::vector<std::string> warnings = ResolutionWarnings(*zips);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("Layers[0]"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("deleted"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("f.json"), std::string::npos) << warnings[0];
+}
+
+TEST(FunctionToMountTest, AFunctionWithoutLayersOrAMissingConfigIsAnError) {
+  TempDir tmp;
+  WriteFile(tmp / "f.json", "{\"FunctionName\": \"f\"}");
+  Result<ResolvedStack> none = ResolveFunctionToMount(tmp / "f.json", tmp / "store");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("no layers"), std::string::npos);
+  Result<ResolvedStack> missing =
+      ResolveFunctionToMount(tmp / "missing.json", tmp / "store");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("missing.json"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace layerfs
