@@ -39,7 +39,7 @@ struct MountCounters {
   std::atomic<uint64_t> bytes_served{0};
   std::atomic<uint64_t> read_errors{0};
   // Failed requests by kind, indexed by ErrorCode (see CountError).
-  std::array<std::atomic<uint64_t>, 8> errors{};
+  std::array<std::atomic<uint64_t>, kErrorCodeCount> errors{};
 
   void CountError(ErrorCode code) {
     size_t kind = size_t(code);

@@ -9,10 +9,14 @@
 
 namespace layerfs {
 
+// ENOENT, ENOTDIR, EINVAL, EEXIST for what the caller asked wrongly; EIO
+// for every failure to produce data (corrupt, unsupported, I/O), whose log
+// line says which.
 int ErrnoFor(const Status& status);
 
-// Logs `status` (at warn for data errors, debug for misses) under the
-// operation name, then replies with its errno.
+// Logs `status` under the operation name (at error for EIO, which a reader
+// sees as a failure; at debug for misses and bad requests, which are
+// routine), then replies with its errno.
 void ReplyError(fuse_req_t req, const char* op, const Status& status);
 
 }  // namespace layerfs

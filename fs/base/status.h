@@ -7,6 +7,7 @@
 // copy and to hand between threads.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,10 @@ enum class ErrorCode {
   kIoError,          // the operating system failed a read
   kAlreadyExists,    // a store object that must be unique already exists
 };
+
+// How many codes there are, for arrays indexed by ErrorCode: follows the
+// last enumerator above.
+inline constexpr size_t kErrorCodeCount = size_t(ErrorCode::kAlreadyExists) + 1;
 
 class [[nodiscard]] Status {
  public:

@@ -295,100 +295,117 @@ int RunPublish(const std::vector<std::string>& args, std::ostream& out,
   return PublishLocal(*parsed, out, err, validate);
 }
 
-int RunLayers(const std::vector<std::string>& args, std::ostream& out,
-              std::ostream& err) {
-  Result<ParsedArgs> parsed =
-      ParseArgs(args, {{"--store", true, false}, {"--json", false, false}});
-  if (!parsed.ok()) {
-    return Usage(err, "layers", parsed.status().message(), LayersUsage());
+namespace {
+
+// What every `layers` subcommand works with once the arguments are read.
+struct LayersContext {
+  const LayerStore& store;
+  bool json;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+int ListLayers(const LayersContext& c) {
+  Result<std::vector<StoredLayerVersion>> latest = c.store.List();
+  if (!latest.ok()) return Failed(c.err, "layers", latest.status());
+  if (c.json) {
+    c.out << ListLayersJson(Metadata(*latest)) << "\n";
+  } else if (latest->empty()) {
+    c.err << "(no layers in the layer store " << c.store.dir() << ")\n";
+  } else {
+    std::vector<std::vector<std::string>> rows = {
+        {"NAME", "VERSION", "CREATED", "LAYER VERSION ARN", "DESCRIPTION"}};
+    for (const StoredLayerVersion& s : *latest) {
+      const LayerVersion& v = s.version;
+      rows.push_back({v.arn.name, std::to_string(v.arn.version), v.created_date,
+                      v.arn.ToString(), v.description});
+    }
+    PrintTable(c.out, rows);
   }
+  return kExitOk;
+}
+
+int ListVersions(const LayersContext& c, const std::string& layer) {
+  Result<std::vector<StoredLayerVersion>> versions = c.store.Versions(layer);
+  if (!versions.ok()) return Failed(c.err, "layers", versions.status());
+  if (c.json) {
+    c.out << ListLayerVersionsJson(Metadata(*versions)) << "\n";
+  } else if (versions->empty()) {
+    c.err << "(every version of " << layer << " is deleted)\n";
+  } else {
+    std::vector<std::vector<std::string>> rows = {
+        {"VERSION", "CREATED", "LAYER VERSION ARN", "DESCRIPTION"}};
+    for (const StoredLayerVersion& s : *versions) {
+      const LayerVersion& v = s.version;
+      rows.push_back(
+          {std::to_string(v.arn.version), v.created_date, v.arn.ToString(), v.description});
+    }
+    PrintTable(c.out, rows);
+  }
+  return kExitOk;
+}
+
+int GetVersion(const LayersContext& c, const LayerArn& arn) {
+  Result<StoredLayerVersion> stored = c.store.Get(arn);
+  if (!stored.ok()) return Failed(c.err, "layers", stored.status());
+  c.out << LayerVersionToJson(stored->version, stored->zip_path) << "\n";
+  if (stored->deleted) {
+    c.err << "layerfs layers: note: " << arn.ToString()
+          << " is deleted; it still resolves for configurations that pin it\n";
+  }
+  return kExitOk;
+}
+
+int DeleteVersion(const LayersContext& c, const LayerArn& arn) {
+  Status deleted = c.store.Delete(arn);
+  if (!deleted.ok()) return Failed(c.err, "layers", deleted);
+  return kExitOk;
+}
+
+// The subcommand's word count and its complaint when given another.
+std::optional<std::string> ArgumentProblem(const std::vector<std::string>& pos) {
+  const std::string& verb = pos[0];
+  if (verb != "list" && verb != "versions" && verb != "get" && verb != "delete") {
+    return "unknown command " + verb;
+  }
+  const size_t want = verb == "list" ? 1 : 2;
+  if (pos.size() == want) return std::nullopt;
+  return verb + (want == 1            ? " takes no arguments"
+                 : verb == "versions" ? " takes one layer name or ARN"
+                                      : " takes one layer version ARN");
+}
+
+}  // namespace
+
+int RunLayers(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Result<ParsedArgs> parsed = ParseArgs(args, {{"--store", true, false}, {"--json", false, false}});
+  if (!parsed.ok()) return Usage(err, "layers", parsed.status().message(), LayersUsage());
   if (parsed->help) {
     out << LayersUsage();
     return kExitOk;
   }
   const std::vector<std::string>& pos = parsed->positional;
   if (pos.empty()) {
-    return Usage(err, "layers", "expected list, versions, get or delete",
-                 LayersUsage());
+    return Usage(err, "layers", "expected list, versions, get or delete", LayersUsage());
   }
-  const std::string& verb = pos[0];
-  std::size_t want = verb == "list" ? 1 : 2;
-  if (verb != "list" && verb != "versions" && verb != "get" &&
-      verb != "delete") {
-    return Usage(err, "layers", "unknown command " + verb, LayersUsage());
-  }
-  if (pos.size() != want) {
-    return Usage(err, "layers",
-                 verb + (want == 1            ? " takes no arguments"
-                         : verb == "versions" ? " takes one layer name or ARN"
-                                              : " takes one layer version ARN"),
-                 LayersUsage());
+  if (std::optional<std::string> problem = ArgumentProblem(pos)) {
+    return Usage(err, "layers", *problem, LayersUsage());
   }
   std::optional<LayerArn> version_arn;
-  if (verb == "get" || verb == "delete") {
+  if (pos[0] == "get" || pos[0] == "delete") {
     Result<LayerArn> arn = ParseLayerVersionArn(pos[1]);
-    if (!arn.ok())
-      return Usage(err, "layers", arn.status().message(), LayersUsage());
+    if (!arn.ok()) return Usage(err, "layers", arn.status().message(), LayersUsage());
     version_arn = *arn;
   }
   Result<std::string> dir = StoreDir(*parsed);
-  if (!dir.ok())
-    return Usage(err, "layers", dir.status().message(), LayersUsage());
+  if (!dir.ok()) return Usage(err, "layers", dir.status().message(), LayersUsage());
   Result<LayerStore> store = LayerStore::Open(*dir, ZipValidator());
   if (!store.ok()) return Failed(err, "layers", store.status());
-  bool json = parsed->Has("--json");
-
-  if (verb == "list") {
-    Result<std::vector<StoredLayerVersion>> latest = store->List();
-    if (!latest.ok()) return Failed(err, "layers", latest.status());
-    if (json) {
-      out << ListLayersJson(Metadata(*latest)) << "\n";
-    } else if (latest->empty()) {
-      err << "(no layers in the layer store " << store->dir() << ")\n";
-    } else {
-      std::vector<std::vector<std::string>> rows = {
-          {"NAME", "VERSION", "CREATED", "LAYER VERSION ARN", "DESCRIPTION"}};
-      for (const StoredLayerVersion& s : *latest) {
-        const LayerVersion& v = s.version;
-        rows.push_back({v.arn.name, std::to_string(v.arn.version),
-                        v.created_date, v.arn.ToString(), v.description});
-      }
-      PrintTable(out, rows);
-    }
-    return kExitOk;
-  }
-  if (verb == "versions") {
-    Result<std::vector<StoredLayerVersion>> versions = store->Versions(pos[1]);
-    if (!versions.ok()) return Failed(err, "layers", versions.status());
-    if (json) {
-      out << ListLayerVersionsJson(Metadata(*versions)) << "\n";
-    } else if (versions->empty()) {
-      err << "(every version of " << pos[1] << " is deleted)\n";
-    } else {
-      std::vector<std::vector<std::string>> rows = {
-          {"VERSION", "CREATED", "LAYER VERSION ARN", "DESCRIPTION"}};
-      for (const StoredLayerVersion& s : *versions) {
-        const LayerVersion& v = s.version;
-        rows.push_back({std::to_string(v.arn.version), v.created_date,
-                        v.arn.ToString(), v.description});
-      }
-      PrintTable(out, rows);
-    }
-    return kExitOk;
-  }
-  if (verb == "get") {
-    Result<StoredLayerVersion> stored = store->Get(*version_arn);
-    if (!stored.ok()) return Failed(err, "layers", stored.status());
-    out << LayerVersionToJson(stored->version, stored->zip_path) << "\n";
-    if (stored->deleted) {
-      err << "layerfs layers: note: " << version_arn->ToString()
-          << " is deleted; it still resolves for configurations that pin it\n";
-    }
-    return kExitOk;
-  }
-  Status deleted = store->Delete(*version_arn);
-  if (!deleted.ok()) return Failed(err, "layers", deleted);
-  return kExitOk;
+  const LayersContext context{*store, parsed->Has("--json"), out, err};
+  if (pos[0] == "list") return ListLayers(context);
+  if (pos[0] == "versions") return ListVersions(context, pos[1]);
+  if (pos[0] == "get") return GetVersion(context, *version_arn);
+  return DeleteVersion(context, *version_arn);
 }
 
 }  // namespace layerfs
