@@ -15,7 +15,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -28,6 +27,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing_files::ReadFile;
+using testing_files::SplitLines;
 using testing_files::WriteFile;
 using testing_zip::ZipBuilder;
 
@@ -130,8 +130,7 @@ TEST_F(SecurityTest, ANameWithANewlineCannotForgeALogLine) {
   // rest to the log file: both must hold the name escaped.
   std::string text = mount.result().output + ReadFile(log);
   ASSERT_NE(text.find("escape\\n" + forged), std::string::npos) << text;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
+  for (const std::string& line : SplitLines(text)) {
     EXPECT_NE(line.rfind(forged, 0), 0u) << "a forged line: " << line;
   }
   // inspect prints names escaped too.
@@ -140,8 +139,7 @@ TEST_F(SecurityTest, ANameWithANewlineCannotForgeALogLine) {
   ASSERT_TRUE(unreadable.Write(dir / "unreadable.zip"));
   CommandResult inspect = Shell(Layerfs() + " inspect " + Quote(dir / "unreadable.zip"));
   EXPECT_NE(inspect.output.find("x\\n" + forged), std::string::npos) << inspect.output;
-  std::istringstream out(inspect.output);
-  for (std::string line; std::getline(out, line);) {
+  for (const std::string& line : SplitLines(inspect.output)) {
     EXPECT_NE(line.rfind(forged, 0), 0u) << "a forged line: " << line;
   }
 }

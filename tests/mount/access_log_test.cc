@@ -20,15 +20,9 @@ namespace layerfs {
 namespace {
 
 using testing_files::ReadFile;
+using testing_files::SplitLines;
 using testing_files::TempDir;
 using testing_zip::ZipBuilder;
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 TEST(AccessLogTest, ConcurrentOpensLogEachFileOnceWithItsLayer) {
   TempDir tmp;
@@ -60,7 +54,7 @@ TEST(AccessLogTest, ConcurrentOpensLogEachFileOnceWithItsLayer) {
   }
   for (std::thread& w : workers) w.join();
 
-  std::vector<std::string> lines = Lines(ReadFile(tmp / "access.log"));
+  std::vector<std::string> lines = SplitLines(ReadFile(tmp / "access.log"));
   ASSERT_EQ(lines.size(), 20u);
   std::set<std::string> paths;
   for (const std::string& line : lines) {

@@ -15,15 +15,9 @@
 namespace layerfs {
 namespace {
 
+using testing_files::SplitLines;
 using testing_files::TempDir;
 using testing_zip::ZipBuilder;
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 TEST(InspectCommandTest, TextNamesLayersClashesAndFindings) {
   TempDir tmp;
@@ -37,7 +31,7 @@ TEST(InspectCommandTest, TextNamesLayersClashesAndFindings) {
   std::ostringstream out, err;
   int code = RunInspect({tmp / "one.zip", tmp / "two.zip"}, out, err);
   EXPECT_EQ(code, 0) << err.str();
-  std::vector<std::string> lines = Lines(out.str());
+  std::vector<std::string> lines = SplitLines(out.str());
   auto has = [&](const std::string& want) {
     for (const std::string& l : lines) {
       if (l == want) return true;
