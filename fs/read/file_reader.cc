@@ -1,6 +1,7 @@
 #include "fs/read/file_reader.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 
@@ -163,6 +164,9 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
   const Archive& archive = view.SourceLayer(node).archive();
   uint32_t record = view.RecordOf(node);
   const ZipRecord& r = archive.record(record);
+  if (r.uncompressed_size > uint64_t(INT64_MAX)) {
+    return Status::Corrupt(archive.EntryLabel(record) + ": size of 2^63 bytes or more");
+  }
   if (r.encrypted()) {
     return Status::Unsupported(archive.EntryLabel(record) + ": encrypted entry");
   }

@@ -18,6 +18,7 @@ namespace layerfs {
 namespace {
 
 using testing_bytes::SameBytes;
+using testing_files::ReadFile;
 using testing_files::TempDir;
 using namespace testing_zip;
 
@@ -312,6 +313,29 @@ TEST_F(FileReaderTest, UnsupportedMethodFails) {
   ASSERT_TRUE(view);
   Result<std::string> odd = ReadAll(*view, "odd");
   EXPECT_FALSE(odd.ok());
+  Result<std::string> fine = ReadAll(*view, "fine");
+  ASSERT_TRUE(fine.ok());
+  EXPECT_EQ(*fine, "ok");
+}
+
+TEST_F(FileReaderTest, SizeOf2To63OrMoreFailsAndOthersStillRead) {
+  std::string path = dir_ / "huge.zip";
+  ASSERT_TRUE(ZipBuilder()
+                  .File("huge", "12345678").Compress(Compression::kStore)
+                  .ExtraField(0x9999, "ZZZZZZZZ")
+                  .File("fine", "ok")
+                  .Write(path));
+  std::vector<EntryLocation> entries;
+  ASSERT_TRUE(LocateEntries(path, &entries));
+  std::string bytes = ReadFile(path);
+  size_t marker = bytes.find("ZZZZZZZZ", entries[0].central_offset);
+  ASSERT_NE(marker, std::string::npos);
+  ASSERT_TRUE(OverwriteBytes(path, marker - 4, Le16(0x0001)));
+  ASSERT_TRUE(OverwriteBytes(path, marker, Le32(0) + Le32(0x80000000u)));
+  ASSERT_TRUE(OverwriteBytes(path, entries[0].central_offset + 24, Le32(0xffffffffu)));
+  auto view = OpenPaths({path});
+  ASSERT_TRUE(view);
+  EXPECT_TRUE(FailsWith(*view, "huge", ErrorCode::kCorrupt));
   Result<std::string> fine = ReadAll(*view, "fine");
   ASSERT_TRUE(fine.ok());
   EXPECT_EQ(*fine, "ok");
