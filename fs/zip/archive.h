@@ -5,8 +5,8 @@
 // The source is read only with positional reads, so any number of threads
 // may read through one Archive at once. Stored entries are read in place;
 // deflated entries are inflated here with libdeflate (whole entries) or by
-// fs/zip/inflate_stream.h (ranges of large ones); every other method
-// libzip reads (bzip2, xz, zstd) goes through libzip, over a libzip source
+// fs/zip/inflate_stream.h (ranges of large ones); LZMA, XZ and Zstandard
+// by fs/zip/entry_decoder.h; bzip2 goes through libzip, over a libzip source
 // that reads the same ByteSource. libzip handles are not safe for
 // concurrent use, so each such read opens its own.
 //
@@ -59,8 +59,8 @@ class Archive {
   // not checked (reading gigabytes on open would be worse).
   Status VerifyStored(uint32_t index, uint64_t data_offset, uint64_t max_bytes) const;
 
-  // Whether ranges of this entry can be read without decoding from the
-  // start through libzip: stored and deflated entries.
+  // Whether this entry is read by layerfs' own code rather than libzip:
+  // stored, deflated, LZMA, XZ and Zstandard entries, so large ones stream.
   bool HasNativeReader(uint32_t index) const;
 
  private:
@@ -71,6 +71,7 @@ class Archive {
   Status ReadExactly(uint32_t index, uint64_t offset, std::span<char> out) const;
 
   Result<std::vector<char>> InflateWhole(uint32_t index, uint64_t data_offset) const;
+  Result<std::vector<char>> DecodeWhole(uint32_t index) const;
   Result<std::vector<char>> ReadWithLibzip(uint32_t index) const;
 
   // Constant after construction.

@@ -28,7 +28,7 @@ FORMAT_VERSION = 1
 # deflate, is built without liblzma and libzstd, so today these entries are
 # listed with their size and give EIO on read. Set this to True when layerfs
 # gains its own decoders: the cases then demand the exact bytes.
-DECODES_LZMA_XZ_ZSTD = False
+DECODES_LZMA_XZ_ZSTD = True
 
 
 def text(*parts):
