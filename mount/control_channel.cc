@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "fs/source/http_source.h"
 #include "fs/base/unique_fd.h"
 #include "fs/base/write_all.h"
 
@@ -67,7 +68,9 @@ Status RequestRemount(const std::string& mountpoint, const std::vector<std::stri
   }
   std::string request;
   for (const std::string& layer : layers) {
-    request += std::filesystem::absolute(layer).string() + "\n";
+    // A URL names the same object from anywhere; a path is made absolute
+    // because the daemon's working directory is not the caller's.
+    request += (IsHttpUrl(layer) ? layer : std::filesystem::absolute(layer).string()) + "\n";
   }
   request += "\n";
   if (!WriteControlMessage(sock.get(), request)) return Status::IoError("cannot send the request");

@@ -196,7 +196,7 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
     } else if (next.empty()) {
       next = *layers;
     }
-    if (Status s = SwapStack(state, session, next, *generation + 1); !s.ok()) return s;
+    if (Status s = SwapStack(state, session, next, *generation + 1, RemoteOptionsOf(options)); !s.ok()) return s;
     ++*generation;
     *layers = std::move(next);
     return Status::Ok();

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "fs/source/http_source.h"
+
 namespace layerfs {
 
 constexpr uint64_t kDefaultCacheSize = 64ull << 20;
@@ -34,8 +36,18 @@ struct MountOptions {
   // the CLI fills it in.
   std::string function_config;
   std::string store_dir;      // the layer store; empty: the default one
+  // The longest one read of a remote (URL) layer may take, retries
+  // included, before it fails with EIO.
+  uint32_t remote_timeout_s = 30;
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };
+
+// How this mount reads remote layers.
+inline RemoteOptions RemoteOptionsOf(const MountOptions& options) {
+  RemoteOptions remote;
+  remote.timeout = std::chrono::seconds(options.remote_timeout_s);
+  return remote;
+}
 
 }  // namespace layerfs
