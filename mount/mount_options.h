@@ -9,8 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "fs/source/http_source.h"
-
 namespace layerfs {
 
 constexpr uint64_t kDefaultCacheSize = 64ull << 20;
@@ -42,12 +40,5 @@ struct MountOptions {
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };
-
-// How this mount reads remote layers.
-inline RemoteOptions RemoteOptionsOf(const MountOptions& options) {
-  RemoteOptions remote;
-  remote.timeout = std::chrono::seconds(options.remote_timeout_s);
-  return remote;
-}
 
 }  // namespace layerfs

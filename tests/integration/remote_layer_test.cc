@@ -116,5 +116,16 @@ TEST_F(RemoteFaultTest, FailingServerGivesEioAndTheDaemonStaysUp) {
   EXPECT_EQ(ReadAll(mount.path() + "/" + rel), expected) << "healthy again";
 }
 
+TEST_F(RemoteFaultTest, RemountSwapsInAUrlLayer) {
+  Mount mount({zips_[1]}, tmp_ / "mnt");
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  std::string rel = "python/lib/python3.12/site-packages/pkg/mod7.py";
+  CommandResult r = Shell(Quote(LayerfsBinary()) + " remount " + Quote(mount.path()) + " " +
+                          Quote(server_->Url("one.zip")) + " " + Quote(zips_[1]));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ReadAll(mount.path() + "/" + rel), ReadAll(tmp_ / ("extracted/" + rel)));
+  EXPECT_EQ(ReadAll(mount.path() + "/bin/tool"), ReadAll(tmp_ / "extracted/bin/tool"));
+}
+
 }  // namespace
 }  // namespace layerfs::test
