@@ -196,7 +196,9 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
     } else if (next.empty()) {
       next = *layers;
     }
-    if (Status s = SwapStack(state, session, next, *generation + 1); !s.ok()) return s;
+    const RemoteOptions remote{.timeout = std::chrono::seconds(options.remote_timeout_s)};
+    Status s = SwapStack(state, session, next, *generation + 1, remote);
+    if (!s.ok()) return s;
     ++*generation;
     *layers = std::move(next);
     return Status::Ok();

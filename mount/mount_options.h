@@ -34,6 +34,9 @@ struct MountOptions {
   // the CLI fills it in.
   std::string function_config;
   std::string store_dir;      // the layer store; empty: the default one
+  // The longest one read of a remote (URL) layer may take, retries
+  // included, before it fails with EIO.
+  uint32_t remote_timeout_s = 30;
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };

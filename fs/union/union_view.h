@@ -81,7 +81,8 @@ class UnionView {
 
   // Opens every path as a layer; fails on the first that cannot be opened.
   static Result<std::unique_ptr<UnionView>> Open(const std::vector<std::string>& paths,
-                                                 uint64_t root_ino = 1);
+                                                 uint64_t root_ino = 1,
+                                                 const RemoteOptions& remote = {});
 
   const UnionNode& root() const { return root_; }
   // The child named `name`, or nullptr when there is none (or `dir` is not

@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "fs/base/printable.h"
-#include "fs/source/local_file.h"
+#include "fs/source/open_source.h"
 
 #include "fs/zip/entry_decoder.h"
 
@@ -122,10 +122,11 @@ Archive::Archive(std::unique_ptr<ByteSource> source, CentralDirectory directory)
       directory_(std::move(directory)),
       stored_verdict_(std::make_unique<std::atomic<uint8_t>[]>(directory_.records().size())) {}
 
-Result<std::unique_ptr<Archive>> Archive::Open(const std::string& path) {
-  Result<std::unique_ptr<LocalFile>> file = LocalFile::Open(path);
-  if (!file.ok()) return file.status();
-  return Open(std::move(*file));
+Result<std::unique_ptr<Archive>> Archive::Open(const std::string& path,
+                                               const RemoteOptions& remote) {
+  Result<std::unique_ptr<ByteSource>> source = OpenSource(path, remote);
+  if (!source.ok()) return source.status();
+  return Open(std::move(*source));
 }
 
 Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> source) {

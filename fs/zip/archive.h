@@ -23,15 +23,18 @@
 #include "fs/zip/central_directory.h"
 #include "fs/base/status.h"
 #include "fs/source/byte_source.h"
+#include "fs/source/http_source.h"
 
 namespace layerfs {
 
 class Archive {
  public:
-  // Opens the local file `path` and reads its central directory. Fails
+  // Opens `path` (a local file or a URL: fs/source/open_source.h) with
+  // `remote` for URLs and reads its central directory. Fails
   // naming the file and the reason: missing, not a regular file, not a zip,
   // corrupt.
-  static Result<std::unique_ptr<Archive>> Open(const std::string& path);
+  static Result<std::unique_ptr<Archive>> Open(const std::string& path,
+                                                const RemoteOptions& remote = {});
   // Reads the central directory of any source.
   static Result<std::unique_ptr<Archive>> Open(std::unique_ptr<ByteSource> source);
 

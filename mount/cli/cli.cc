@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <iostream>
 
+#include "fs/source/http_source.h"
 #include "mount/cli/remount_command.h"
 #include "mount/cli/env_command.h"
 #include "mount/cli/inspect_command.h"
@@ -284,6 +286,13 @@ Status ParseMountFlags(const std::vector<std::string>& args, MountOptions& optio
       std::optional<std::string> v = value("--store");
       if (!v || v->empty()) return Status::InvalidArgument("--store needs a directory");
       options.store_dir = *v;
+    } else if (a == "--remote-timeout" || a.rfind("--remote-timeout=", 0) == 0) {
+      std::optional<std::string> v = value("--remote-timeout");
+      std::optional<uint64_t> secs = v ? ParseNumber(*v) : std::nullopt;
+      if (!secs || *secs == 0 || *secs > 3600) {
+        return Status::InvalidArgument("--remote-timeout needs seconds, 1 to 3600");
+      }
+      options.remote_timeout_s = uint32_t(*secs);
     } else if (a == "--ready-fd" || a.rfind("--ready-fd=", 0) == 0) {
       std::optional<std::string> v = value("--ready-fd");
       std::optional<uint64_t> fd = v ? ParseNumber(*v) : std::nullopt;
@@ -329,6 +338,25 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
   return options;
 }
 
+std::vector<std::string> SplitHelperSource(const std::string& source) {
+  std::vector<std::string> layers;
+  size_t start = 0;
+  while (start <= source.size()) {
+    // A URL's own colons (after the scheme, before a port) do not split:
+    // it ends at the first ':' after its host[:port].
+    size_t from = start;
+    if (IsHttpUrl(source.substr(start))) {
+      size_t host = source.find("://", start) + 3;
+      from = std::min(source.find('/', host), source.size());
+    }
+    size_t colon = source.find(':', from);
+    if (colon == std::string::npos) colon = source.size();
+    if (colon > start) layers.push_back(source.substr(start, colon - start));
+    start = colon + 1;
+  }
+  return layers;
+}
+
 Result<MountOptions> ParseHelperArgs(const std::string& source,
                                      const std::vector<std::string>& args) {
   MountOptions options;
@@ -341,13 +369,7 @@ Result<MountOptions> ParseHelperArgs(const std::string& source,
   options.source = source;
   // With function=, SOURCE only names the mount, as fstab needs a first field.
   if (!options.function_config.empty()) return options;
-  size_t start = 0;
-  while (start <= source.size()) {
-    size_t colon = source.find(':', start);
-    if (colon == std::string::npos) colon = source.size();
-    if (colon > start) options.layers.push_back(source.substr(start, colon - start));
-    start = colon + 1;
-  }
+  options.layers = SplitHelperSource(source);
   if (options.layers.empty()) {
     return Status::InvalidArgument("SOURCE '" + source + "' lists no layer zips");
   }
