@@ -73,7 +73,7 @@ class StreamedEntryReader final : public FileReader {
   static constexpr uint64_t kBlockSize = 64 << 10;
 
   StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
-                      ReadResources& resources)
+                      ReadResources& resources, std::shared_ptr<EntrySpill> spill)
       : archive_(archive),
         record_(record),
         size_(archive.record(record).uncompressed_size),
@@ -81,9 +81,15 @@ class StreamedEntryReader final : public FileReader {
         cache_(resources.cache()),
         stream_(archive, record, data_offset,
                 resources.checkpoints().IndexFor(key_, size_)),
-        spacing_(resources.checkpoints().SpacingFor(size_)) {}
+        spacing_(resources.checkpoints().SpacingFor(size_)),
+        spill_(std::move(spill)) {}
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    if (spill_ != nullptr) {
+      bool fallback = false;
+      Result<size_t> got = spill_->Read(offset, out, &fallback);
+      if (!fallback) return got;
+    }
     size_t done = 0;
     while (done < out.size() && offset + done < size_) {
       uint64_t at = offset + done;
@@ -142,6 +148,8 @@ class StreamedEntryReader final : public FileReader {
   std::mutex mu_;  // guards stream_
   InflateStream stream_;
   const uint64_t spacing_;
+  // The entry's spill, if it has one; constant, and itself thread-safe.
+  const std::shared_ptr<EntrySpill> spill_;
 };
 
 // Large LZMA, XZ and Zstandard entries: blocks of kBlockSize uncompressed
@@ -277,8 +285,11 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
     return std::unique_ptr<FileReader>(
         new DecodedEntryReader(archive, record, *data_offset, resources.cache()));
   }
+  std::shared_ptr<EntrySpill> spill =
+      resources.spill().Acquire(view.SharedSourceLayer(node), record, *data_offset,
+                                EntryCacheKey(archive, record), resources.checkpoints());
   return std::unique_ptr<FileReader>(
-      new StreamedEntryReader(archive, record, *data_offset, resources));
+      new StreamedEntryReader(archive, record, *data_offset, resources, std::move(spill)));
 }
 
 }  // namespace layerfs

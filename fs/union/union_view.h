@@ -105,6 +105,11 @@ class UnionView {
   const Layer& layer(uint32_t position) const { return *layers_[position]; }
   size_t layer_count() const { return layers_.size(); }
   const Layer& SourceLayer(const UnionNode& node) const { return layer(node.source_.layer); }
+  // The same layer, shared: for work that may outlive this view (a
+  // background inflate keeps the layer's archive open with it).
+  std::shared_ptr<const Layer> SharedSourceLayer(const UnionNode& node) const {
+    return layers_[node.source_.layer];
+  }
   // The central-directory record of a file or symlink node.
   uint32_t RecordOf(const UnionNode& node) const;
 

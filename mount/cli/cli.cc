@@ -52,7 +52,8 @@ function's, and deleted versions are logged.
 mount options:
   -f, --foreground        stay in the foreground; unmount on SIGINT/SIGTERM
   -o OPT[,OPT...]         mount options: allow_other, uid=N, gid=N,
-                          cache_size=SIZE, log_level=LEVEL, log_file=FILE,
+                          cache_size=SIZE, spill_dir=DIR, spill_size=SIZE,
+                          log_level=LEVEL, log_file=FILE,
                           access_log=FILE, function=F.json, store=DIR, and
                           the usual FUSE/mount options (ro,nosuid,nodev are
                           implied; x-*, _netdev, nofail, noauto, dev, suid
@@ -66,6 +67,11 @@ mount options:
   --access-log FILE       write "path<TAB>layer<TAB>seconds" for the first
                           open of each file (the file is replaced at mount)
   --cache-size SIZE       bytes of decompressed data kept (default 64M)
+  --spill-dir DIR         where large compressed entries are decompressed
+                          once, into unlinked files (default $TMPDIR, else
+                          /var/tmp)
+  --spill-size SIZE       bytes the spill may use (default a quarter of the
+                          free space there, at most 4G; 0: no spill)
   --log-level LEVEL       trace, debug, info, warn (default), error, off
   --log-file FILE         log here instead of syslog when in the background
   --ready-fd N            write "ready" to file descriptor N once serving
@@ -223,6 +229,13 @@ Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
       std::optional<uint64_t> size = ParseSize(value);
       if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
       options.cache_size = *size;
+    } else if (key == "spill_size") {
+      std::optional<uint64_t> size = ParseSize(value);
+      if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
+      options.spill_size = *size;
+    } else if (key == "spill_dir") {
+      if (value.empty()) return Status::InvalidArgument("option spill_dir= needs a directory");
+      options.spill_dir = value;
     } else if (key == "log_level") {
       if (!IsLogLevel(value)) return Status::InvalidArgument("option " + opt + ": unknown level");
       options.log_level = value;
@@ -263,6 +276,15 @@ Status ParseMountFlags(const std::vector<std::string>& args, MountOptions& optio
       std::optional<uint64_t> size = v ? ParseSize(*v) : std::nullopt;
       if (!size) return Status::InvalidArgument("--cache-size needs a size like 64M");
       options.cache_size = *size;
+    } else if (a == "--spill-size" || a.rfind("--spill-size=", 0) == 0) {
+      std::optional<std::string> v = value("--spill-size");
+      std::optional<uint64_t> size = v ? ParseSize(*v) : std::nullopt;
+      if (!size) return Status::InvalidArgument("--spill-size needs a size like 2G (0: none)");
+      options.spill_size = *size;
+    } else if (a == "--spill-dir" || a.rfind("--spill-dir=", 0) == 0) {
+      std::optional<std::string> v = value("--spill-dir");
+      if (!v || v->empty()) return Status::InvalidArgument("--spill-dir needs a directory");
+      options.spill_dir = *v;
     } else if (a == "--log-level" || a.rfind("--log-level=", 0) == 0) {
       std::optional<std::string> v = value("--log-level");
       if (!v || !IsLogLevel(*v)) {
