@@ -67,7 +67,9 @@ Status RequestRemount(const std::string& mountpoint, const std::vector<std::stri
   }
   std::string request;
   for (const std::string& layer : layers) {
-    request += std::filesystem::absolute(layer).string() + "\n";
+    // A URL names the same object from anywhere; a path is made absolute
+    // because the daemon's working directory is not the caller's.
+    request += (layer.starts_with("http://") || layer.starts_with("https://") ? layer : std::filesystem::absolute(layer).string()) + "\n";
   }
   request += "\n";
   if (!WriteControlMessage(sock.get(), request)) return Status::IoError("cannot send the request");

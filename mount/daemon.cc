@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -196,7 +197,9 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
     } else if (next.empty()) {
       next = *layers;
     }
-    if (Status s = SwapStack(state, session, next, *generation + 1); !s.ok()) return s;
+    const RemoteOptions remote{.timeout = std::chrono::seconds(options.remote_timeout_s)};
+    Status s = SwapStack(state, session, next, *generation + 1, remote);
+    if (!s.ok()) return s;
     ++*generation;
     *layers = std::move(next);
     return Status::Ok();
@@ -306,6 +309,18 @@ void BoundMallocHeaps() {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
+// The spill as asked for, or its defaults: the workers one per core (a
+// 2-core machine inflates two large entries at once), at most four.
+SpillOptions MakeSpillOptions(const MountOptions& options) {
+  SpillOptions spill;
+  spill.dir = options.spill_dir.empty() ? DefaultSpillDir() : options.spill_dir;
+  spill.capacity = options.spill_size.value_or(DefaultSpillSize(spill.dir));
+  spill.workers = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  spill.log = [](const std::string& line) { spdlog::warn("{}", line); };
+  spdlog::info("spill: {} bytes in {}", spill.capacity, spill.dir);
+  return spill;
+}
+
 }  // namespace
 
 int RunMount(const MountOptions& options, LayerStack layers) {
@@ -344,7 +359,7 @@ int RunMount(const MountOptions& options, LayerStack layers) {
   }
   Readiness readiness(std::move(parent_pipe), options.ready_fd);
   MountState state(std::move(view), options.cache_size, options.uid.value_or(0),
-                   options.gid.value_or(0));
+                   options.gid.value_or(0), MakeSpillOptions(options));
   state.access_log = std::move(access_log);
   return Serve(options, state, readiness);
 }

@@ -24,6 +24,11 @@ struct MountOptions {
   bool fuse_debug = false;
   std::string log_level = "warn";
   uint64_t cache_size = kDefaultCacheSize;
+  // The on-disk spill of large compressed entries (fs/read/spill_store.h):
+  // its directory (empty: $TMPDIR or /var/tmp) and size (unset: a quarter
+  // of the free space there, at most 4 GiB; 0: no spill).
+  std::string spill_dir;
+  std::optional<uint64_t> spill_size;
   std::optional<uid_t> uid;  // owner shown for every entry (default root)
   std::optional<gid_t> gid;
   int ready_fd = -1;          // write a line here once serving
@@ -34,6 +39,9 @@ struct MountOptions {
   // the CLI fills it in.
   std::string function_config;
   std::string store_dir;      // the layer store; empty: the default one
+  // The longest one read of a remote (URL) layer may take, retries
+  // included, before it fails with EIO.
+  uint32_t remote_timeout_s = 30;
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };

@@ -48,9 +48,10 @@ struct MountCounters {
 };
 
 struct MountState {
-  MountState(std::unique_ptr<UnionView> v, uint64_t cache_size, uid_t u, gid_t g)
+  MountState(std::unique_ptr<UnionView> v, uint64_t cache_size, uid_t u, gid_t g,
+             SpillOptions spill = {})
       : view_(std::shared_ptr<const UnionView>(std::move(v))),
-        resources(cache_size),
+        resources(cache_size, std::move(spill)),
         uid(u),
         gid(g) {}
 

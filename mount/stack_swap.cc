@@ -7,8 +7,10 @@ namespace layerfs {
 uint64_t RootInoFor(uint64_t generation) { return (generation << 40) | 1; }
 
 Status SwapStack(MountState& state, fuse_session* session,
-                 const std::vector<std::string>& layers, uint64_t generation) {
-  Result<std::unique_ptr<UnionView>> next = UnionView::Open(layers, RootInoFor(generation));
+                 const std::vector<std::string>& layers, uint64_t generation,
+                 const RemoteOptions& remote) {
+  Result<std::unique_ptr<UnionView>> next =
+      UnionView::Open(layers, RootInoFor(generation), remote);
   if (!next.ok()) return next.status();
   for (size_t i = 0; i < (*next)->layer_count(); ++i) {
     const Layer& layer = (*next)->layer(uint32_t(i));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fs/base/status.h"
+#include "fs/source/http_source.h"
 #include "mount/mount_state.h"
 
 namespace layerfs {
@@ -23,7 +24,8 @@ namespace layerfs {
 // `generation` numbers the stack (the first mounted is 0): each gets its
 // own range of inode numbers, so old and new never share one.
 Status SwapStack(MountState& state, fuse_session* session,
-                 const std::vector<std::string>& layers, uint64_t generation);
+                 const std::vector<std::string>& layers, uint64_t generation,
+                 const RemoteOptions& remote);
 
 // The root inode number of a stack generation.
 uint64_t RootInoFor(uint64_t generation);

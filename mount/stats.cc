@@ -52,6 +52,7 @@ uint64_t Load(const std::atomic<uint64_t>& counter) {
 std::string StatsJson(MountState& state) {
   const MountCounters& c = state.counters;
   CacheStats cache = state.resources.cache().stats();
+  SpillStats spill = state.resources.spill().stats();
   ordered_json doc;
   doc["mounted_at"] = IsoUtc(state.mounted_at);
   doc["mounted_at_unix"] =
@@ -66,12 +67,20 @@ std::string StatsJson(MountState& state) {
   doc["opens"] = Load(c.opens);
   doc["reads"] = Load(c.reads);
   doc["bytes_served"] = Load(c.bytes_served);
-  doc["bytes_decompressed"] = cache.bytes_loaded;
+  // Blocks inflated for the cache plus bytes inflated into the spill.
+  doc["bytes_decompressed"] = cache.bytes_loaded + spill.bytes_inflated;
   doc["cache"] = {{"hits", cache.hits},
                   {"misses", cache.misses},
                   {"evictions", cache.evictions},
                   {"bytes_held", cache.bytes_held},
                   {"capacity", cache.capacity}};
+  doc["spill"] = {{"bytes_held", spill.bytes_held},
+                  {"capacity", spill.capacity},
+                  {"entries", spill.entries},
+                  {"entries_spilled", spill.entries_spilled},
+                  {"bytes_inflated", spill.bytes_inflated},
+                  {"evictions", spill.evictions},
+                  {"failures", spill.failures}};
   ordered_json errors = ordered_json::object();
   for (size_t kind = 1; kind < c.errors.size(); ++kind) {
     errors[ErrorKindName(ErrorCode(kind))] = Load(c.errors[kind]);

@@ -2,7 +2,10 @@
 
 #include <stdlib.h>
 #include <time.h>
+#include <lzma.h>
 #include <zip.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <fstream>
 #include <memory>
@@ -32,9 +35,80 @@ int32_t LibzipMethod(Compression c) {
     case Compression::kStore: return ZIP_CM_STORE;
     case Compression::kDeflate: return ZIP_CM_DEFLATE;
     case Compression::kBzip2: return ZIP_CM_BZIP2;
-    case Compression::kXz: return ZIP_CM_XZ;
+    case Compression::kXz:
+    case Compression::kZstd:
+    case Compression::kLzma: return ZIP_CM_STORE;  // compressed here, see SelfCompressed
   }
   return ZIP_CM_STORE;
+}
+
+// Methods Debian's libzip cannot write: the builder compresses the content
+// itself (liblzma, libzstd), has libzip store those bytes, then patches the
+// method, CRC-32 and uncompressed size into both headers.
+bool SelfCompressed(Compression c) {
+  return c == Compression::kXz || c == Compression::kZstd || c == Compression::kLzma;
+}
+
+uint16_t ZipMethodNumber(Compression c) {
+  switch (c) {
+    case Compression::kXz: return 95;
+    case Compression::kZstd: return 93;
+    case Compression::kLzma: return 14;
+    default: return 0;
+  }
+}
+
+std::string CompressXz(const std::string& in) {
+  std::string out(lzma_stream_buffer_bound(in.size()), '\0');
+  size_t pos = 0;
+  if (lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, nullptr,
+                              reinterpret_cast<const uint8_t*>(in.data()), in.size(),
+                              reinterpret_cast<uint8_t*>(out.data()), &pos, out.size()) != LZMA_OK) {
+    return {};
+  }
+  out.resize(pos);
+  return out;
+}
+
+std::string CompressZstd(const std::string& in) {
+  std::string out(ZSTD_compressBound(in.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), 3);
+  if (ZSTD_isError(n)) return {};
+  out.resize(n);
+  return out;
+}
+
+// ZIP's LZMA: version 2 bytes, properties size 2 bytes, the 5 property
+// bytes, then raw LZMA1 data ending in an end marker (flag bit 1).
+std::string CompressZipLzma(const std::string& in) {
+  lzma_options_lzma options;
+  if (lzma_lzma_preset(&options, 6)) return {};
+  lzma_filter filters[2] = {{LZMA_FILTER_LZMA1, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+  uint8_t props[5];
+  if (lzma_properties_encode(&filters[0], props) != LZMA_OK) return {};
+  lzma_stream strm = LZMA_STREAM_INIT;
+  if (lzma_raw_encoder(&strm, filters) != LZMA_OK) return {};
+  std::string data(in.size() + in.size() / 2 + 4096, '\0');
+  strm.next_in = reinterpret_cast<const uint8_t*>(in.data());
+  strm.avail_in = in.size();
+  strm.next_out = reinterpret_cast<uint8_t*>(data.data());
+  strm.avail_out = data.size();
+  lzma_ret rc = lzma_code(&strm, LZMA_FINISH);
+  size_t written = data.size() - strm.avail_out;
+  lzma_end(&strm);
+  if (rc != LZMA_STREAM_END) return {};
+  data.resize(written);
+  return std::string("\x10\x02\x05\x00", 4) +
+         std::string(reinterpret_cast<const char*>(props), 5) + data;
+}
+
+std::string SelfCompress(Compression c, const std::string& in) {
+  switch (c) {
+    case Compression::kXz: return CompressXz(in);
+    case Compression::kZstd: return CompressZstd(in);
+    case Compression::kLzma: return CompressZipLzma(in);
+    default: return in;
+  }
 }
 
 uint16_t LibzipEncryption(Encryption e) {
@@ -105,6 +179,7 @@ void UseUtcForLibzip() {
 }  // namespace
 
 bool CanWrite(Compression compression) {
+  if (SelfCompressed(compression)) return true;
   return zip_compression_method_supported(LibzipMethod(compression), 1) != 0;
 }
 
@@ -204,6 +279,8 @@ AssertionResult ZipBuilder::Write(const std::string& path) const {
   for (const ZipEntry& e : entries_) taken.insert(e.name);
   std::set<std::string> written_names;
   std::vector<size_t> renamed;
+  // Compressed payloads must outlive zip_close(), which reads them.
+  std::vector<std::string> payloads(entries_.size());
   uint64_t counter = 0;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const ZipEntry& e = entries_[i];
@@ -218,7 +295,13 @@ AssertionResult ZipBuilder::Write(const std::string& path) const {
     written_names.insert(written);
 
     // The buffer belongs to this builder, which outlives zip_close().
-    zip_source_t* source = zip_source_buffer(za.get(), e.content.data(), e.content.size(), 0);
+    const std::string* data = &e.content;
+    if (SelfCompressed(e.compression)) {
+      payloads[i] = SelfCompress(e.compression, e.content);
+      if (payloads[i].empty()) return AssertionFailure() << "cannot compress entry " << i;
+      data = &payloads[i];
+    }
+    zip_source_t* source = zip_source_buffer(za.get(), data->data(), data->size(), 0);
     if (source == nullptr) return fail("zip_source_buffer", i);
     zip_int64_t index = zip_file_add(za.get(), written.c_str(), source, ZIP_FL_ENC_GUESS);
     if (index < 0) {
@@ -266,6 +349,29 @@ AssertionResult ZipBuilder::Write(const std::string& path) const {
   }
   std::vector<EntryLocation> located;
   if (AssertionResult r = LocateEntries(path, &located); !r) return r;
+  for (size_t i = 0; i < located.size() && i < entries_.size(); ++i) {
+    const ZipEntry& e = entries_[i];
+    if (!SelfCompressed(e.compression)) continue;
+    uint32_t crc = uint32_t(crc32(crc32(0, nullptr, 0),
+                                  reinterpret_cast<const Bytef*>(e.content.data()),
+                                  uInt(e.content.size())));
+    std::string fields = Le32(crc) + Le32(uint32_t(payloads[i].size())) +
+                         Le32(uint32_t(e.content.size()));
+    uint16_t flags = located[i].flags | (e.compression == Compression::kLzma ? 0x2 : 0);
+    std::string method = Le16(ZipMethodNumber(e.compression));
+    if (AssertionResult r = OverwriteBytes(path, located[i].local_offset + 6, Le16(flags) + method);
+        !r) {
+      return r;
+    }
+    if (AssertionResult r = OverwriteBytes(path, located[i].local_offset + 14, fields); !r) return r;
+    if (AssertionResult r = OverwriteBytes(path, located[i].central_offset + 8, Le16(flags) + method);
+        !r) {
+      return r;
+    }
+    if (AssertionResult r = OverwriteBytes(path, located[i].central_offset + 16, fields); !r) {
+      return r;
+    }
+  }
   if (located.size() != entries_.size()) {
     return AssertionFailure() << path << " holds " << located.size() << " entries, not "
                               << entries_.size();

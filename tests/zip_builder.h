@@ -30,7 +30,9 @@
 
 namespace layerfs::testing_zip {
 
-enum class Compression { kStore, kDeflate, kBzip2, kXz };
+// kXz, kZstd and kLzma entries are compressed by the builder itself (Debian's
+// libzip cannot write them) and patched into the zip after libzip writes it.
+enum class Compression { kStore, kDeflate, kBzip2, kXz, kZstd, kLzma };
 enum class Encryption { kNone, kAes256, kTraditional };
 
 // 2021-03-04 05:06:08 UTC: even, so a DOS time holds it exactly.

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "fs/base/printable.h"
+#include "fs/source/open_source.h"
 #include "fs/lambda/layer_arn.h"
 #include "fs/lambda/layer_store.h"
 
@@ -29,6 +30,7 @@ std::string HomeDir() {
 
 // A path that compares equal for the same file however it was spelled.
 std::string CanonicalPath(const std::string& path) {
+  if (IsRemoteSource(path)) return path;
   std::error_code ec;
   std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
   return ec ? path : canonical.string();

@@ -1,9 +1,11 @@
 #include "fs/read/file_reader.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 
+#include "fs/zip/entry_decoder.h"
 #include "fs/zip/inflate_stream.h"
 
 namespace layerfs {
@@ -71,7 +73,7 @@ class StreamedEntryReader final : public FileReader {
   static constexpr uint64_t kBlockSize = 64 << 10;
 
   StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
-                      ReadResources& resources)
+                      ReadResources& resources, std::shared_ptr<EntrySpill> spill)
       : archive_(archive),
         record_(record),
         size_(archive.record(record).uncompressed_size),
@@ -79,9 +81,15 @@ class StreamedEntryReader final : public FileReader {
         cache_(resources.cache()),
         stream_(archive, record, data_offset,
                 resources.checkpoints().IndexFor(key_, size_)),
-        spacing_(resources.checkpoints().SpacingFor(size_)) {}
+        spacing_(resources.checkpoints().SpacingFor(size_)),
+        spill_(std::move(spill)) {}
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    if (spill_ != nullptr) {
+      bool fallback = false;
+      Result<size_t> got = spill_->Read(offset, out, &fallback);
+      if (!fallback) return got;
+    }
     size_t done = 0;
     while (done < out.size() && offset + done < size_) {
       uint64_t at = offset + done;
@@ -140,6 +148,90 @@ class StreamedEntryReader final : public FileReader {
   std::mutex mu_;  // guards stream_
   InflateStream stream_;
   const uint64_t spacing_;
+  // The entry's spill, if it has one; constant, and itself thread-safe.
+  const std::shared_ptr<EntrySpill> spill_;
+};
+
+// Large LZMA, XZ and Zstandard entries: blocks of kBlockSize uncompressed
+// bytes, produced once by this handle's decoder (or found in the shared
+// cache). These formats have no restart points layerfs records, so a block
+// before the decoder's position restarts decoding from the entry's start;
+// every block passed on the way is cached, so reading such a file in order
+// decodes it once. mu_ serialises use of the decoder.
+class DecodedEntryReader final : public FileReader {
+ public:
+  static constexpr uint64_t kBlockSize = 64 << 10;
+
+  DecodedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
+                     ReadCache& cache)
+      : archive_(archive),
+        record_(record),
+        data_offset_(data_offset),
+        size_(archive.record(record).uncompressed_size),
+        key_(EntryCacheKey(archive, record)),
+        cache_(cache) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    size_t done = 0;
+    while (done < out.size() && offset + done < size_) {
+      uint64_t at = offset + done;
+      uint64_t block = at / kBlockSize;
+      Result<CachedBytes> bytes = cache_.GetOrLoad(KeyOf(block), [&] { return Produce(block); });
+      if (!bytes.ok()) return bytes.status();
+      uint64_t within = at - block * kBlockSize;
+      if (within >= (*bytes)->size()) break;
+      size_t n = std::min<uint64_t>(out.size() - done, (*bytes)->size() - within);
+      std::memcpy(out.data() + done, (*bytes)->data() + within, n);
+      done += n;
+    }
+    return done;
+  }
+  std::string Label() const override { return archive_.EntryLabel(record_); }
+
+ private:
+  CacheKey KeyOf(uint64_t block) const {
+    CacheKey k = key_;
+    k.block = block;
+    return k;
+  }
+
+  Result<CachedBytes> Produce(uint64_t block) {
+    std::lock_guard lock(mu_);
+    uint64_t target = block * kBlockSize;
+    if (!decoder_ || decoder_->position() > target) {
+      Result<std::unique_ptr<EntryDecoder>> fresh =
+          OpenEntryDecoder(archive_, record_, data_offset_);
+      if (!fresh.ok()) return fresh.status();
+      decoder_ = std::move(*fresh);
+    }
+    while (decoder_->position() < target) {
+      uint64_t pos = decoder_->position();  // always a block boundary here
+      Result<CachedBytes> passed = DecodeBlock(kBlockSize);
+      if (!passed.ok()) return passed.status();
+      cache_.Insert(KeyOf(pos / kBlockSize), *passed);
+    }
+    return DecodeBlock(std::min(kBlockSize, size_ - target));
+  }
+
+  Result<CachedBytes> DecodeBlock(uint64_t length) {
+    auto buf = std::make_shared<std::vector<char>>(length);
+    Result<size_t> got = decoder_->Decode(*buf);
+    if (!got.ok()) {
+      decoder_.reset();  // a later read starts afresh rather than mid-error
+      return got.status();
+    }
+    if (*got != length) return Status::Corrupt(Label() + ": compressed data ends early");
+    return CachedBytes(std::move(buf));
+  }
+
+  const Archive& archive_;
+  const uint32_t record_;
+  const uint64_t data_offset_;
+  const uint64_t size_;
+  const CacheKey key_;
+  ReadCache& cache_;
+  std::mutex mu_;  // guards decoder_
+  std::unique_ptr<EntryDecoder> decoder_;
 };
 
 }  // namespace
@@ -163,6 +255,9 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
   const Archive& archive = view.SourceLayer(node).archive();
   uint32_t record = view.RecordOf(node);
   const ZipRecord& r = archive.record(record);
+  if (r.uncompressed_size > uint64_t(INT64_MAX)) {
+    return Status::Corrupt(archive.EntryLabel(record) + ": size of 2^63 bytes or more");
+  }
   if (r.encrypted()) {
     return Status::Unsupported(archive.EntryLabel(record) + ": encrypted entry");
   }
@@ -186,8 +281,15 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
   if (small) {
     return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
   }
+  if (IsDecoderMethod(r.method)) {
+    return std::unique_ptr<FileReader>(
+        new DecodedEntryReader(archive, record, *data_offset, resources.cache()));
+  }
+  std::shared_ptr<EntrySpill> spill =
+      resources.spill().Acquire(view.SharedSourceLayer(node), record, *data_offset,
+                                EntryCacheKey(archive, record), resources.checkpoints());
   return std::unique_ptr<FileReader>(
-      new StreamedEntryReader(archive, record, *data_offset, resources));
+      new StreamedEntryReader(archive, record, *data_offset, resources, std::move(spill)));
 }
 
 }  // namespace layerfs

@@ -7,9 +7,12 @@
 //  - compressed entries up to ReadResources::whole_entry_limit() are
 //    decompressed whole, once, into the shared ReadCache (libdeflate for
 //    deflate, libzip for other methods) and copied out of it;
-//  - larger deflated entries go through an InflateStream that resumes
-//    where the last read ended, restarts at checkpoints for seeks, and
-//    caches fixed-size blocks of output.
+//  - larger deflated entries are decompressed once, in the background,
+//    into the on-disk spill (fs/read/spill_store.h) and read back from
+//    it; until the spill reaches a read's bytes (or when there is no
+//    spill) they go through an InflateStream that resumes where the last
+//    read ended, restarts at checkpoints for seeks, and caches
+//    fixed-size blocks of output.
 // Read() may be called from several FUSE workers at once (parallel reads
 // of one file, by one process or many); readers lock what state they keep.
 #pragma once
@@ -21,20 +24,25 @@
 
 #include "fs/read/checkpoint_store.h"
 #include "fs/read/read_cache.h"
+#include "fs/read/spill_store.h"
 #include "fs/base/status.h"
 #include "fs/union/union_view.h"
 
 namespace layerfs {
 
 // The shared, bounded memory of the read path: a quarter of the budget for
-// inflate checkpoints, the rest for decompressed data. Internally locked.
+// inflate checkpoints, the rest for decompressed data; and the on-disk
+// spill of large entries (disabled unless given). Internally locked.
 class ReadResources {
  public:
-  explicit ReadResources(uint64_t budget_bytes)
-      : cache_(budget_bytes - budget_bytes / 4), checkpoints_(budget_bytes / 4) {}
+  explicit ReadResources(uint64_t budget_bytes, SpillOptions spill = {})
+      : cache_(budget_bytes - budget_bytes / 4),
+        checkpoints_(budget_bytes / 4),
+        spill_(std::move(spill)) {}
 
   ReadCache& cache() { return cache_; }
   CheckpointStore& checkpoints() { return checkpoints_; }
+  SpillStore& spill() { return spill_; }
   // Entries up to this size are decompressed whole: small enough that
   // several fit in the cache at once.
   uint64_t whole_entry_limit() const {
@@ -44,6 +52,7 @@ class ReadResources {
  private:
   ReadCache cache_;
   CheckpointStore checkpoints_;
+  SpillStore spill_;  // last: its workers stop before the rest goes
 };
 
 class FileReader {

@@ -4,8 +4,9 @@
 
 namespace layerfs {
 
-Result<std::shared_ptr<const Layer>> Layer::Open(const std::string& path) {
-  Result<std::unique_ptr<Archive>> archive = Archive::Open(path);
+Result<std::shared_ptr<const Layer>> Layer::Open(const std::string& path,
+                                                 const RemoteOptions& remote) {
+  Result<std::unique_ptr<Archive>> archive = Archive::Open(path, remote);
   if (!archive.ok()) return archive.status();
   Result<LayerIndex> index = LayerIndex::Build((*archive)->directory(), (*archive)->file_mtime());
   if (!index.ok()) return Status::Corrupt(Printable(path) + ": " + index.status().message());

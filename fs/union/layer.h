@@ -17,7 +17,8 @@ class Layer {
  public:
   // Opens the zip and indexes it. Reads only the central directory: the
   // cost grows with the number of entries, not with their size.
-  static Result<std::shared_ptr<const Layer>> Open(const std::string& path);
+  static Result<std::shared_ptr<const Layer>> Open(const std::string& path,
+                                                   const RemoteOptions& remote = {});
 
   const std::string& path() const { return archive_->path(); }
   const Archive& archive() const { return *archive_; }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <unordered_map>
 
@@ -16,24 +17,44 @@ namespace {
 constexpr uint8_t kHostUnix = 3;
 constexpr uint8_t kHostDarwin = 19;
 constexpr uint32_t kDosDirectoryAttribute = 0x10;
+constexpr uint32_t kDosReadOnlyAttribute = 0x01;
+constexpr uint32_t kUnzipUmask = 022;
+// Sizes from 2^63 up do not fit off_t: such an entry lists with its
+// compressed size (what it occupies in the zip; nonzero, so reads reach
+// the daemon) and every read fails with EIO (FileReader refuses it).
+constexpr uint64_t kMaxEntrySize = uint64_t(INT64_MAX);
 
 }  // namespace
 
+// The rules are Info-ZIP unzip's (mapattr() in its unix port), under the
+// umask 022 a Lambda runtime extracts with, so a mount is never more
+// permissive than `unzip -o`.
 EntryKind ClassifyRecord(const ZipRecord& record, bool name_ends_in_slash) {
   EntryKind kind;
   uint32_t unix_mode = record.external_attributes >> 16;
   uint8_t host = record.host_system();
-  kind.has_unix_mode = (host == kHostUnix || host == kHostDarwin) && unix_mode != 0;
+  kind.has_unix_mode = host == kHostUnix || host == kHostDarwin;
   if (!kind.has_unix_mode) {
-    bool dir = name_ends_in_slash || (record.external_attributes & kDosDirectoryAttribute);
-    kind.type = dir ? NodeType::kDirectory : NodeType::kFile;
-    kind.mode = dir ? 0755 : 0644;
+    // DOS-style attributes: read-only drops the write bits, the directory
+    // bit (or a trailing slash) adds the search bits. Mode bits in the high
+    // word are kept only when their owner part agrees with those flags, as
+    // unzip does (Windows tools write 0600, 0640, 0664 there).
+    uint32_t dos = record.external_attributes & 0xff;
+    bool dir_bit = name_ends_in_slash || (dos & kDosDirectoryAttribute);
+    uint32_t t = (!(dos & kDosReadOnlyAttribute) ? 2u : 0u) | (dir_bit ? 1u : 0u);
+    if ((unix_mode & 0700) == (0400 | (t << 6))) {
+      kind.mode = uint16_t(unix_mode & 0777);
+    } else {
+      kind.mode = uint16_t((0444 | (t << 6) | (t << 3) | t) & ~kUnzipUmask);
+    }
+    kind.type = name_ends_in_slash ? NodeType::kDirectory : NodeType::kFile;
     return kind;
   }
+  // All-zero Unix attributes give mode 0000, as unzip leaves them.
   kind.mode = unix_mode & 0777;  // setuid, setgid and sticky never honoured
   switch (unix_mode & S_IFMT) {
-    case S_IFDIR: kind.type = NodeType::kDirectory; break;
     case S_IFLNK: kind.type = NodeType::kSymlink; break;
+    case S_IFDIR:  // without the trailing slash unzip writes a file
     case S_IFREG:
     case 0: kind.type = NodeType::kFile; break;
     default:
@@ -56,6 +77,7 @@ class LayerIndexBuilder {
       : directory_(directory), implied_mtime_(implied_mtime) {
     nodes_.push_back(BuildNode{.name = {}, .type = NodeType::kDirectory,
                                .mode = 0755, .mtime = implied_mtime});
+    for (const std::string& w : directory.warnings()) index_.warnings_.push_back({"(central directory)", w});
   }
 
   Result<LayerIndex> Build() {
@@ -126,6 +148,12 @@ class LayerIndexBuilder {
       return;
     }
     if (path->is_directory) kind.type = NodeType::kDirectory;
+    if (kind.type == NodeType::kSymlink && record.uncompressed_size == 0) {
+      kind.type = NodeType::kFile;  // no target: unzip writes an empty file
+    }
+    if (kind.type != NodeType::kDirectory && record.uncompressed_size > kMaxEntrySize) {
+      Warn(raw, "size of 2^63 bytes or more: listed with its compressed size, reads fail");
+    }
     if (path->was_absolute) Warn(raw, "absolute path made relative");
     if (kind.special) Warn(raw, "FIFO, device or socket served as a regular file");
     if (path->path.empty()) {
@@ -160,7 +188,8 @@ class LayerIndexBuilder {
     if (kind.type == NodeType::kDirectory) {
       node.record = kNoRecord;
     } else {
-      node.size = record.uncompressed_size;
+      node.size = record.uncompressed_size <= kMaxEntrySize ? record.uncompressed_size
+                  : record.compressed_size <= kMaxEntrySize ? record.compressed_size : 0;
     }
     uint32_t id = NewNode(std::move(node));
     nodes_[parent].children[leaf] = id;  // replaces whatever was there

@@ -33,10 +33,11 @@ UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers, uint64_t 
 }
 
 Result<std::unique_ptr<UnionView>> UnionView::Open(const std::vector<std::string>& paths,
-                                                   uint64_t root_ino) {
+                                                   uint64_t root_ino,
+                                                   const RemoteOptions& remote) {
   std::vector<std::shared_ptr<const Layer>> layers;
   for (const std::string& path : paths) {
-    Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
+    Result<std::shared_ptr<const Layer>> layer = Layer::Open(path, remote);
     if (!layer.ok()) return layer.status();
     layers.push_back(std::move(*layer));
   }

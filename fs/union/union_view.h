@@ -81,7 +81,8 @@ class UnionView {
 
   // Opens every path as a layer; fails on the first that cannot be opened.
   static Result<std::unique_ptr<UnionView>> Open(const std::vector<std::string>& paths,
-                                                 uint64_t root_ino = 1);
+                                                 uint64_t root_ino = 1,
+                                                 const RemoteOptions& remote = {});
 
   const UnionNode& root() const { return root_; }
   // The child named `name`, or nullptr when there is none (or `dir` is not
@@ -104,6 +105,11 @@ class UnionView {
   const Layer& layer(uint32_t position) const { return *layers_[position]; }
   size_t layer_count() const { return layers_.size(); }
   const Layer& SourceLayer(const UnionNode& node) const { return layer(node.source_.layer); }
+  // The same layer, shared: for work that may outlive this view (a
+  // background inflate keeps the layer's archive open with it).
+  std::shared_ptr<const Layer> SharedSourceLayer(const UnionNode& node) const {
+    return layers_[node.source_.layer];
+  }
   // The central-directory record of a file or symlink node.
   uint32_t RecordOf(const UnionNode& node) const;
 

@@ -9,7 +9,9 @@
 #include <cstring>
 
 #include "fs/base/printable.h"
-#include "fs/source/local_file.h"
+#include "fs/source/open_source.h"
+
+#include "fs/zip/entry_decoder.h"
 
 namespace layerfs {
 
@@ -120,10 +122,11 @@ Archive::Archive(std::unique_ptr<ByteSource> source, CentralDirectory directory)
       directory_(std::move(directory)),
       stored_verdict_(std::make_unique<std::atomic<uint8_t>[]>(directory_.records().size())) {}
 
-Result<std::unique_ptr<Archive>> Archive::Open(const std::string& path) {
-  Result<std::unique_ptr<LocalFile>> file = LocalFile::Open(path);
-  if (!file.ok()) return file.status();
-  return Open(std::move(*file));
+Result<std::unique_ptr<Archive>> Archive::Open(const std::string& path,
+                                               const RemoteOptions& remote) {
+  Result<std::unique_ptr<ByteSource>> source = OpenSource(path, remote);
+  if (!source.ok()) return source.status();
+  return Open(std::move(*source));
 }
 
 Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> source) {
@@ -147,7 +150,8 @@ std::string Archive::EntryLabel(uint32_t index) const {
 
 bool Archive::HasNativeReader(uint32_t index) const {
   const ZipRecord& r = record(index);
-  return !r.encrypted() && (r.method == kMethodStored || r.method == kMethodDeflate);
+  return !r.encrypted() && (r.method == kMethodStored || r.method == kMethodDeflate ||
+                            IsDecoderMethod(r.method));
 }
 
 Result<uint64_t> Archive::DataOffset(uint32_t index) const {
@@ -216,6 +220,8 @@ Result<std::vector<char>> Archive::ReadWhole(uint32_t index) const {
       if (!got.ok()) return got.status();
       data = std::move(out);
     }
+  } else if (IsDecoderMethod(r.method)) {
+    data = DecodeWhole(index);
   } else {
     data = ReadWithLibzip(index);
   }
@@ -223,6 +229,18 @@ Result<std::vector<char>> Archive::ReadWhole(uint32_t index) const {
     return Status::Corrupt(EntryLabel(index) + ": CRC-32 mismatch");
   }
   return data;
+}
+
+Result<std::vector<char>> Archive::DecodeWhole(uint32_t index) const {
+  Result<uint64_t> offset = DataOffset(index);
+  if (!offset.ok()) return offset.status();
+  Result<std::unique_ptr<EntryDecoder>> decoder = OpenEntryDecoder(*this, index, *offset);
+  if (!decoder.ok()) return decoder.status();
+  std::vector<char> out(record(index).uncompressed_size);
+  Result<size_t> got = (*decoder)->Decode(out);  // checks the CRC-32 at the end
+  if (!got.ok()) return got.status();
+  if (*got != out.size()) return Status::Corrupt(EntryLabel(index) + ": shorter than its stated size");
+  return out;
 }
 
 Result<std::vector<char>> Archive::InflateWhole(uint32_t index, uint64_t data_offset) const {

@@ -5,8 +5,8 @@
 // The source is read only with positional reads, so any number of threads
 // may read through one Archive at once. Stored entries are read in place;
 // deflated entries are inflated here with libdeflate (whole entries) or by
-// fs/zip/inflate_stream.h (ranges of large ones); every other method
-// libzip reads (bzip2, xz, zstd) goes through libzip, over a libzip source
+// fs/zip/inflate_stream.h (ranges of large ones); LZMA, XZ and Zstandard
+// by fs/zip/entry_decoder.h; bzip2 goes through libzip, over a libzip source
 // that reads the same ByteSource. libzip handles are not safe for
 // concurrent use, so each such read opens its own.
 //
@@ -23,15 +23,18 @@
 #include "fs/zip/central_directory.h"
 #include "fs/base/status.h"
 #include "fs/source/byte_source.h"
+#include "fs/source/http_source.h"
 
 namespace layerfs {
 
 class Archive {
  public:
-  // Opens the local file `path` and reads its central directory. Fails
+  // Opens `path` (a local file or a URL: fs/source/open_source.h) with
+  // `remote` for URLs and reads its central directory. Fails
   // naming the file and the reason: missing, not a regular file, not a zip,
   // corrupt.
-  static Result<std::unique_ptr<Archive>> Open(const std::string& path);
+  static Result<std::unique_ptr<Archive>> Open(const std::string& path,
+                                                const RemoteOptions& remote = {});
   // Reads the central directory of any source.
   static Result<std::unique_ptr<Archive>> Open(std::unique_ptr<ByteSource> source);
 
@@ -59,8 +62,8 @@ class Archive {
   // not checked (reading gigabytes on open would be worse).
   Status VerifyStored(uint32_t index, uint64_t data_offset, uint64_t max_bytes) const;
 
-  // Whether ranges of this entry can be read without decoding from the
-  // start through libzip: stored and deflated entries.
+  // Whether this entry is read by layerfs' own code rather than libzip:
+  // stored, deflated, LZMA, XZ and Zstandard entries, so large ones stream.
   bool HasNativeReader(uint32_t index) const;
 
  private:
@@ -71,6 +74,7 @@ class Archive {
   Status ReadExactly(uint32_t index, uint64_t offset, std::span<char> out) const;
 
   Result<std::vector<char>> InflateWhole(uint32_t index, uint64_t data_offset) const;
+  Result<std::vector<char>> DecodeWhole(uint32_t index) const;
   Result<std::vector<char>> ReadWithLibzip(uint32_t index) const;
 
   // Constant after construction.

@@ -22,6 +22,7 @@ constexpr size_t kMaxCommentLength = 0xffff;
 constexpr uint16_t kExtraZip64 = 0x0001;
 constexpr uint16_t kExtraTimestamp = 0x5455;    // Info-ZIP "UT"
 constexpr uint16_t kExtraInfoZipUnix = 0x5855;  // Info-ZIP "UX", old style
+constexpr uint16_t kExtraPkwareUnix = 0x000d;   // PKWARE Unix: atime, mtime, ...
 
 // Little-endian reads from a span the caller has bounds-checked.
 uint16_t Le16(const unsigned char* p) { return p[0] | (p[1] << 8); }
@@ -47,6 +48,7 @@ struct EndInfo {
   uint64_t directory_size = 0;
   uint64_t directory_offset = 0;  // as stored, relative to the archive start
   uint64_t directory_end = 0;     // where the directory really ends in file
+  std::vector<std::string> warnings;
 };
 
 Result<EndInfo> ReadZip64End(const ByteSource& source, uint64_t file_size, uint64_t end_pos,
@@ -109,9 +111,11 @@ Result<EndInfo> ReadEnd(const ByteSource& source, uint64_t file_size, const std:
   // comment, which can hold anything, even a whole fake end record. Failing
   // an exact fit, the last record whose comment fits is taken: bytes
   // appended after an archive are tolerated, as unzip and libzip do. A
-  // comment that runs past the end means the file was cut short.
+  // record whose comment runs past the end of the file is taken last (only
+  // the comment was cut short; unzip, libzip and Python open it), with a
+  // warning; the directory it points at is validated as any other.
   size_t found = tail;
-  bool comment_cut = false;
+  size_t cut = tail;
   for (size_t i = tail - kEndSize + 1; i-- > 0;) {
     if (Le32(buf.data() + i) != kEndSignature) continue;
     size_t comment_end = i + kEndSize + Le16(buf.data() + i + 20);
@@ -120,22 +124,31 @@ Result<EndInfo> ReadEnd(const ByteSource& source, uint64_t file_size, const std:
       break;
     }
     if (comment_end > tail) {
-      comment_cut = true;
+      if (cut == tail) cut = i;
     } else if (found == tail) {
       found = i;
     }
   }
+  std::vector<std::string> warnings;
+  if (found == tail && cut != tail) {
+    found = cut;
+    warnings.push_back("archive comment runs past the end of the file (cut short); "
+                       "the central directory is read anyway");
+  }
   if (found == tail) {
-    return Status::Corrupt(label + (comment_cut
-        ? ": end of central directory record truncated (its comment runs past the end of the file)"
-        : ": not a zip file (no end of central directory record)"));
+    return Status::Corrupt(label + ": not a zip file (no end of central directory record)");
   }
   const unsigned char* p = buf.data() + found;
   uint64_t end_pos = tail_pos + found;
-  if (Le16(p + 4) != 0 && Le16(p + 4) != 0xffff) {
-    return Status::Unsupported(label + ": multi-disk archives are not supported");
+  // Disk numbers other than 0 on a file that holds the whole directory:
+  // unzip warns and extracts, and every offset is still checked against
+  // this one file, so the same is done here. Data really on other disks
+  // fails those checks.
+  if ((Le16(p + 4) != 0 && Le16(p + 4) != 0xffff) || (Le16(p + 6) != 0 && Le16(p + 6) != 0xffff)) {
+    warnings.push_back("marked as part of a multi-disk archive; read as a single file");
   }
   EndInfo info;
+  info.warnings = std::move(warnings);
   info.entry_count = Le16(p + 10);
   info.directory_size = Le32(p + 12);
   info.directory_offset = Le32(p + 16);
@@ -149,7 +162,9 @@ Result<EndInfo> ReadEnd(const ByteSource& source, uint64_t file_size, const std:
         return ReadExactly(source, end_pos - kZip64LocatorSize, 4, sig, label).ok() &&
                Le32(sig) == kZip64LocatorSignature;
       }())) {
-    return ReadZip64End(source, file_size, end_pos, label);
+    Result<EndInfo> zip64_info = ReadZip64End(source, file_size, end_pos, label);
+    if (zip64_info.ok()) zip64_info->warnings = std::move(info.warnings);
+    return zip64_info;
   }
   return info;
 }
@@ -196,7 +211,8 @@ Status ApplyExtraFields(const unsigned char* extra, size_t length, ZipRecord& r,
     } else if (id == kExtraTimestamp && size >= 5 && (data[0] & 1)) {
       r.mtime = int32_t(Le32(data + 1));
       have_ut = true;
-    } else if (id == kExtraInfoZipUnix && size >= 8 && !have_ut) {
+    } else if ((id == kExtraInfoZipUnix || id == kExtraPkwareUnix) && size >= 8 && !have_ut) {
+      // Both hold atime then mtime; as in unzip, the last one met wins.
       r.mtime = int32_t(Le32(data + 4));
     }
     pos += 4 + size;
@@ -212,7 +228,7 @@ Status ApplyExtraFields(const unsigned char* extra, size_t length, ZipRecord& r,
 int64_t DosTimeToUnix(uint16_t dos_date, uint16_t dos_time) {
   std::tm tm{};
   tm.tm_year = 80 + (dos_date >> 9);
-  tm.tm_mon = ((dos_date >> 5) & 0xf) - 1;
+  tm.tm_mon = std::max(((dos_date >> 5) & 0xf) - 1, 0);
   tm.tm_mday = dos_date & 0x1f;
   tm.tm_hour = dos_time >> 11;
   tm.tm_min = (dos_time >> 5) & 0x3f;
@@ -238,16 +254,26 @@ Result<CentralDirectory> CentralDirectory::Read(const ByteSource& source) {
   }
 
   CentralDirectory dir;
+  dir.warnings_ = info.warnings;
   dir.prefix_length_ = start - info.directory_offset;
   std::vector<unsigned char> buf(size_t(info.directory_size));
   if (Status s = ReadExactly(source, start, buf.size(), buf.data(), label); !s.ok()) {
     return s;
   }
   dir.records_.reserve(size_t(info.entry_count));
+  // Records are walked until the directory's byte range is used up, not
+  // for the end record's count: a 16-bit count wraps past 65,535 entries
+  // when a writer leaves out the zip64 records, and unzip, libzip and
+  // Python read every record. Fewer records than the count is damage.
   size_t pos = 0;
-  for (uint64_t i = 0; i < info.entry_count; ++i) {
+  for (uint64_t i = 0; pos < buf.size(); ++i) {
     std::string what = label + ": central directory record " + std::to_string(i);
     if (pos + kCentralSize > buf.size() || Le32(&buf[pos]) != kCentralSignature) {
+      if (i >= info.entry_count && i > 0) {
+        dir.warnings_.push_back("central directory has " + std::to_string(buf.size() - pos) +
+                                " bytes after its last record; ignored");
+        break;
+      }
       return Status::Corrupt(what + ": bad signature or truncated");
     }
     const unsigned char* p = &buf[pos];
@@ -289,6 +315,16 @@ Result<CentralDirectory> CentralDirectory::Read(const ByteSource& source) {
     dir.names_.append(reinterpret_cast<const char*>(p + kCentralSize), name_len);
     dir.records_.push_back(r);
     pos += kCentralSize + name_len + extra_len + comment_len;
+  }
+  if (dir.records_.size() < info.entry_count) {
+    return Status::Corrupt(label + ": central directory holds " +
+                           std::to_string(dir.records_.size()) + " records, the end record says " +
+                           std::to_string(info.entry_count));
+  }
+  if (dir.records_.size() != info.entry_count) {
+    dir.warnings_.push_back("the end record counts " + std::to_string(info.entry_count) +
+                            " entries but the central directory holds " +
+                            std::to_string(dir.records_.size()) + "; all are served");
   }
   return dir;
 }

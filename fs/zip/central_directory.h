@@ -11,6 +11,10 @@
 // A prefix before the archive (a self-extractor stub) is detected from the
 // end record and every offset is shifted by it, as unzip and libzip do.
 //
+// Oddities it accepts as unzip does (an entry count that disagrees with
+// the records, an end-record comment cut short, a multi-disk marker on a
+// single file) are kept as warnings for the caller to log.
+//
 // Immutable after Read(); safe to share between threads.
 #pragma once
 
@@ -55,14 +59,19 @@ class CentralDirectory {
   }
   // Bytes before the archive proper (a self-extractor stub), usually 0.
   uint64_t prefix_length() const { return prefix_length_; }
+  // Damage tolerated while reading, one line each, for the caller to log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
   std::vector<ZipRecord> records_;
   std::string names_;
   uint64_t prefix_length_ = 0;
+  std::vector<std::string> warnings_;
 };
 
-// Converts a DOS date and time, read as UTC, to Unix seconds.
+// Converts a DOS date and time, read as UTC, to Unix seconds. A month of 0
+// counts as January and a day of 0 as the day before the 1st, as unzip
+// reads them (a date field of 0 is 1979-12-31).
 int64_t DosTimeToUnix(uint16_t dos_date, uint16_t dos_time);
 
 }  // namespace layerfs

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <iostream>
 
+#include "fs/source/http_source.h"
 #include "mount/cli/remount_command.h"
 #include "mount/cli/env_command.h"
 #include "mount/cli/inspect_command.h"
@@ -50,7 +52,8 @@ function's, and deleted versions are logged.
 mount options:
   -f, --foreground        stay in the foreground; unmount on SIGINT/SIGTERM
   -o OPT[,OPT...]         mount options: allow_other, uid=N, gid=N,
-                          cache_size=SIZE, log_level=LEVEL, log_file=FILE,
+                          cache_size=SIZE, spill_dir=DIR, spill_size=SIZE,
+                          log_level=LEVEL, log_file=FILE,
                           access_log=FILE, function=F.json, store=DIR, and
                           the usual FUSE/mount options (ro,nosuid,nodev are
                           implied; x-*, _netdev, nofail, noauto, dev, suid
@@ -64,6 +67,11 @@ mount options:
   --access-log FILE       write "path<TAB>layer<TAB>seconds" for the first
                           open of each file (the file is replaced at mount)
   --cache-size SIZE       bytes of decompressed data kept (default 64M)
+  --spill-dir DIR         where large compressed entries are decompressed
+                          once, into unlinked files (default $TMPDIR, else
+                          /var/tmp)
+  --spill-size SIZE       bytes the spill may use (default a quarter of the
+                          free space there, at most 4G; 0: no spill)
   --log-level LEVEL       trace, debug, info, warn (default), error, off
   --log-file FILE         log here instead of syslog when in the background
   --ready-fd N            write "ready" to file descriptor N once serving
@@ -221,6 +229,13 @@ Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
       std::optional<uint64_t> size = ParseSize(value);
       if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
       options.cache_size = *size;
+    } else if (key == "spill_size") {
+      std::optional<uint64_t> size = ParseSize(value);
+      if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
+      options.spill_size = *size;
+    } else if (key == "spill_dir") {
+      if (value.empty()) return Status::InvalidArgument("option spill_dir= needs a directory");
+      options.spill_dir = value;
     } else if (key == "log_level") {
       if (!IsLogLevel(value)) return Status::InvalidArgument("option " + opt + ": unknown level");
       options.log_level = value;
@@ -261,6 +276,15 @@ Status ParseMountFlags(const std::vector<std::string>& args, MountOptions& optio
       std::optional<uint64_t> size = v ? ParseSize(*v) : std::nullopt;
       if (!size) return Status::InvalidArgument("--cache-size needs a size like 64M");
       options.cache_size = *size;
+    } else if (a == "--spill-size" || a.rfind("--spill-size=", 0) == 0) {
+      std::optional<std::string> v = value("--spill-size");
+      std::optional<uint64_t> size = v ? ParseSize(*v) : std::nullopt;
+      if (!size) return Status::InvalidArgument("--spill-size needs a size like 2G (0: none)");
+      options.spill_size = *size;
+    } else if (a == "--spill-dir" || a.rfind("--spill-dir=", 0) == 0) {
+      std::optional<std::string> v = value("--spill-dir");
+      if (!v || v->empty()) return Status::InvalidArgument("--spill-dir needs a directory");
+      options.spill_dir = *v;
     } else if (a == "--log-level" || a.rfind("--log-level=", 0) == 0) {
       std::optional<std::string> v = value("--log-level");
       if (!v || !IsLogLevel(*v)) {
@@ -284,6 +308,13 @@ Status ParseMountFlags(const std::vector<std::string>& args, MountOptions& optio
       std::optional<std::string> v = value("--store");
       if (!v || v->empty()) return Status::InvalidArgument("--store needs a directory");
       options.store_dir = *v;
+    } else if (a == "--remote-timeout" || a.rfind("--remote-timeout=", 0) == 0) {
+      std::optional<std::string> v = value("--remote-timeout");
+      std::optional<uint64_t> secs = v ? ParseNumber(*v) : std::nullopt;
+      if (!secs || *secs == 0 || *secs > 3600) {
+        return Status::InvalidArgument("--remote-timeout needs seconds, 1 to 3600");
+      }
+      options.remote_timeout_s = uint32_t(*secs);
     } else if (a == "--ready-fd" || a.rfind("--ready-fd=", 0) == 0) {
       std::optional<std::string> v = value("--ready-fd");
       std::optional<uint64_t> fd = v ? ParseNumber(*v) : std::nullopt;
@@ -329,6 +360,25 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
   return options;
 }
 
+std::vector<std::string> SplitHelperSource(const std::string& source) {
+  std::vector<std::string> layers;
+  size_t start = 0;
+  while (start <= source.size()) {
+    // A URL's own colons (after the scheme, before a port) do not split:
+    // it ends at the first ':' after its host[:port].
+    size_t from = start;
+    if (IsHttpUrl(source.substr(start))) {
+      size_t host = source.find("://", start) + 3;
+      from = std::min(source.find('/', host), source.size());
+    }
+    size_t colon = source.find(':', from);
+    if (colon == std::string::npos) colon = source.size();
+    if (colon > start) layers.push_back(source.substr(start, colon - start));
+    start = colon + 1;
+  }
+  return layers;
+}
+
 Result<MountOptions> ParseHelperArgs(const std::string& source,
                                      const std::vector<std::string>& args) {
   MountOptions options;
@@ -341,13 +391,7 @@ Result<MountOptions> ParseHelperArgs(const std::string& source,
   options.source = source;
   // With function=, SOURCE only names the mount, as fstab needs a first field.
   if (!options.function_config.empty()) return options;
-  size_t start = 0;
-  while (start <= source.size()) {
-    size_t colon = source.find(':', start);
-    if (colon == std::string::npos) colon = source.size();
-    if (colon > start) options.layers.push_back(source.substr(start, colon - start));
-    start = colon + 1;
-  }
+  options.layers = SplitHelperSource(source);
   if (options.layers.empty()) {
     return Status::InvalidArgument("SOURCE '" + source + "' lists no layer zips");
   }

@@ -32,6 +32,11 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args);
 // Parses the mount.fuse3 form `layerfs SOURCE MOUNTPOINT -o OPTS`: `args`
 // follow SOURCE, which lists the zips separated by colons, or only names
 // the mount when the options give function=.
+// The layers of a mount.fuse3 SOURCE: split at ':', except the colons of
+// an http(s):// URL's scheme and port (a URL ends at the first ':' after
+// its host[:port]).
+std::vector<std::string> SplitHelperSource(const std::string& source);
+
 Result<MountOptions> ParseHelperArgs(const std::string& source,
                                      const std::vector<std::string>& args);
 

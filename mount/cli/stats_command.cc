@@ -65,6 +65,14 @@ Result<std::string> FormatStats(std::string_view json, const std::string& mountp
     }
     line("cache bytes held", number(cache.value("bytes_held", ordered_json())) + " of " +
                                  number(cache.value("capacity", ordered_json())));
+    const ordered_json spill = doc.value("spill", ordered_json::object());
+    line("spill bytes held", number(spill.value("bytes_held", ordered_json())) + " of " +
+                                 number(spill.value("capacity", ordered_json())));
+    line("spill entries", number(spill.value("entries", ordered_json())) + " held, " +
+                              number(spill.value("entries_spilled", ordered_json())) +
+                              " spilled, " + number(spill.value("evictions", ordered_json())) +
+                              " evicted, " + number(spill.value("failures", ordered_json())) +
+                              " failed");
     std::string errors;
     const ordered_json errors_by_kind = doc.value("errors", ordered_json::object());
     for (const auto& [kind, count] : errors_by_kind.items()) {

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import stat
+import struct
 import zipfile
 import zlib
 
@@ -27,7 +28,7 @@ FORMAT_VERSION = 1
 # deflate, is built without liblzma and libzstd, so today these entries are
 # listed with their size and give EIO on read. Set this to True when layerfs
 # gains its own decoders: the cases then demand the exact bytes.
-DECODES_LZMA_XZ_ZSTD = False
+DECODES_LZMA_XZ_ZSTD = True
 
 
 def text(*parts):
@@ -766,35 +767,82 @@ def modes_unix(corpus):
     corpus.case(c)
 
     c = Case("modes_unix_zero_attr", "Made on Unix (create_system 3) but "
-             "external_attr is 0: all-zero Unix attributes count as no Unix "
-             "attributes (as Info-ZIP unzip treats them), so the defaults "
-             "apply: 0644 for a file.")
+             "external_attr is 0: mode 0000, file or directory by the "
+             "trailing slash, as Info-ZIP unzip leaves them (never more "
+             "permissive than unzip). Checkers: read as root.")
     m = [zw.Member(name=b"zero.txt", payload=text("zero attrs"),
                    crc=zlib.crc32(text("zero attrs")), usize=len(text("zero attrs")),
-                   external_attr=0, made_version=0x31E)]
-    c.file("zero.txt", text("zero attrs"), 0o644)
+                   external_attr=0, made_version=0x31E),
+         zw.Member(name=b"zerodir/", external_attr=0, made_version=0x31E)]
+    c.file("zero.txt", text("zero attrs"), 0o000)
+    c.dir("zerodir", 0o000)
     corpus.zip("modes_unix_zero_attr.zip", m)
     corpus.case(c)
 
 
 def modes_dos(corpus):
-    c = Case("modes_dos", "No Unix attributes (create_system 0): files 0644 "
-             "(exec bits lost, as on AWS, so a bootstrap made this way is not "
-             "executable), directories 0755, whatever the DOS read-only or "
-             "hidden bits say.")
+    c = Case("modes_dos", "No Unix attributes (create_system 0), modes as "
+             "unzip gives them under umask 022: files 0644, read-only files "
+             "0444 (exec bits lost, as on AWS, so a bootstrap made this way is "
+             "not executable), directories 0755; the hidden bit is ignored.")
     m = []
     dos = zw.SYSTEM_DOS
-    for name, attr in [("bootstrap", zw.DOS_ARCHIVE), ("bin/tool.exe", zw.DOS_ARCHIVE),
-                       ("readonly.txt", zw.DOS_READONLY | zw.DOS_ARCHIVE),
-                       ("hidden.txt", zw.DOS_HIDDEN | zw.DOS_ARCHIVE),
-                       ("implied/inner.txt", 0)]:
+    for name, attr, mode in [("bootstrap", zw.DOS_ARCHIVE, 0o644),
+                             ("bin/tool.exe", zw.DOS_ARCHIVE, 0o644),
+                             ("readonly.txt", zw.DOS_READONLY | zw.DOS_ARCHIVE, 0o444),
+                             ("hidden.txt", zw.DOS_HIDDEN | zw.DOS_ARCHIVE, 0o644),
+                             ("implied/inner.txt", 0, 0o644)]:
         data = text("dos", name)
         m.append(file_member(name, data, system=dos, dos_attr=attr))
-        c.file(name, data, 0o644)
+        c.file(name, data, mode)
     m.insert(1, dir_member("bin/", system=dos))
     c.dir("bin")
     c.dir("implied")
     corpus.zip("modes_dos.zip", m)
+    corpus.case(c)
+
+    c = Case("modes_dos_unix_bits", "Made on MS-DOS/FAT (create_system 0) "
+             "with Unix mode bits in the high word of external_attr, as some "
+             "Windows tools write: unzip keeps them when their owner part "
+             "agrees with the DOS flags (rw- for a writable file, r-- for a "
+             "read-only one), else gives its defaults. Never more permissive "
+             "than unzip.")
+    m = []
+    for name, st_mode, attr, served in [
+            ("m0600.txt", 0o600, zw.DOS_ARCHIVE, 0o600),
+            ("m0640.txt", 0o640, zw.DOS_ARCHIVE, 0o640),
+            ("m0660.txt", 0o660, zw.DOS_ARCHIVE, 0o660),
+            ("m0664.txt", 0o664, zw.DOS_ARCHIVE, 0o664),
+            ("m0755.txt", 0o755, zw.DOS_ARCHIVE, 0o644),
+            ("m0777.txt", 0o777, zw.DOS_ARCHIVE, 0o644),
+            ("m0444.txt", 0o444, zw.DOS_ARCHIVE, 0o644),
+            ("ro0600.txt", 0o600, zw.DOS_READONLY | zw.DOS_ARCHIVE, 0o444),
+            ("ro0440.txt", 0o440, zw.DOS_READONLY | zw.DOS_ARCHIVE, 0o440)]:
+        data = text("dos unix bits", name)
+        member = file_member(name, data, system=dos)
+        member.external_attr = ((zw.S_IFREG | st_mode) << 16) | attr
+        m.append(member)
+        c.file(name, data, served)
+    corpus.zip("modes_dos_unix_bits.zip", m)
+    corpus.case(c)
+
+    c = Case("dir_type_no_slash", "Entries typed as directories (S_IFDIR in "
+             "the Unix attributes, or the DOS directory attribute 0x10) whose "
+             "names lack the trailing '/': unzip makes them empty files, with "
+             "the mode of the attributes (0755 from the DOS flag's search "
+             "bits).")
+    m = []
+    unix_dir = file_member("unix-dir", b"", method=STORED)
+    unix_dir.external_attr = ((zw.S_IFDIR | 0o700) << 16) | zw.DOS_DIRECTORY
+    m.append(unix_dir)
+    c.file("unix-dir", b"", 0o700)
+    dos_dir = file_member("dos-dir", b"", method=STORED, system=dos)
+    dos_dir.external_attr = zw.DOS_DIRECTORY
+    m.append(dos_dir)
+    c.file("dos-dir", b"", 0o755)
+    m.append(dir_member("real-dir/"))
+    c.dir("real-dir")
+    corpus.zip("dir_type_no_slash.zip", m)
     corpus.case(c)
 
 
@@ -832,6 +880,11 @@ def symlinks(corpus):
         c.link(name, target)
     m.append(symlink_member("mode0000", "target.txt", mode=0))
     c.link("mode0000", "target.txt")
+    # No target at all: unzip leaves an empty file with the entry's mode.
+    m.append(symlink_member("empty-target", ""))
+    c.file("empty-target", b"", 0o777)
+    m.append(symlink_member("empty-target-0700", "", mode=0o700))
+    c.file("empty-target-0700", b"", 0o700)
     corpus.zip("symlinks.zip", m)
     corpus.case(c)
 
@@ -988,6 +1041,13 @@ def encrypted(corpus):
                            external_attr=(zw.S_IFREG | 0o644) << 16,
                            made_version=0x31E))
         c.eio_file(name, len(data))
+    # Zero-length and encrypted: nothing to decrypt, so an empty file
+    # (decided; unzip without the password skips it, with it writes it empty).
+    empty = file_member("zipcrypto-empty.txt", b"", method=STORED)
+    empty.payload = zw.zipcrypto_encrypt(b"", password, empty.crc >> 24)
+    empty.flags |= zw.FLAG_ENCRYPTED
+    m.append(empty)
+    c.file("zipcrypto-empty.txt", b"")
     m.append(file_member("after.txt", text("after")))
     c.file("after.txt", text("after"))
     corpus.zip("encrypted.zip", m)
@@ -1093,13 +1153,14 @@ def truncations(corpus):
     # A 200-byte archive comment of which only 100 bytes are present.
     with_comment = zw.build(members, comment=bytes(range(65, 65 + 25)) * 8)
     corpus.add("trunc_comment.zip", with_comment.data[:-100])
-    corpus.case(Case("trunc_comment", "Only the archive comment is cut short "
-                     "(the end record says 200 bytes, 100 are there). The "
-                     "central directory is whole, but the end record no longer "
-                     "matches the file: the file was truncated, so it is "
-                     "refused like the other truncations (libzip refuses it "
-                     "too; Info-ZIP unzip accepts it).", expect="refuse",
-                     reason="end of central directory inconsistent"))
+    c = Case("trunc_comment", "Only the archive comment is cut short (the "
+             "end record says 200 bytes, 100 are there). The central directory "
+             "is whole: served, with a warning, as unzip, libzip and Python "
+             "open it.")
+    c.file("a.txt", a)
+    c.file("b.txt", b)
+    c.file("c.txt", cc)
+    corpus.case(c)
 
     # b.txt loses the second half of its data; c.txt and the central
     # directory move up and are written with correct offsets, but the
@@ -1237,6 +1298,22 @@ def mtimes(corpus):
     c.dir("dir-ext", mtime=1600000000)
     m.append(dir_member("dir-dos/", date_time=(2000, 1, 1, 0, 0, 0)))
     c.dir("dir-dos", mtime=946684800)
+    # A DOS date field of 0: unzip reads month 0 as January and day 0 as
+    # the day before the 1st.
+    at("dos-date-zero.txt", (1980, 0, 0, 0, 0, 0), None, 315446400)
+    # The PKWARE Unix extra field (0x000d: atime, mtime, uid, gid) gives the
+    # mtime when no 0x5455 field does; the last Unix field met wins.
+    pk = struct.pack("<HHIIHH", 0x000d, 12, 1000000000, 1234567890, 0, 0)
+    for name, ext, extra, expected in [
+            ("pkware-unix.txt", None, pk, 1234567890),
+            ("pkware-and-ut.txt", 1500000000, pk, 1500000000),
+            ("ux-then-pkware.txt", None,
+             struct.pack("<HHII", 0x5855, 8, 0, 1400000000) + pk, 1234567890)]:
+        data = text("mtime", name)
+        member = file_member(name, data, mtime=ext)
+        member.local_extra = member.central_extra = extra + member.central_extra
+        m.append(member)
+        c.file(name, data, mtime=expected)
     corpus.zip("mtime.zip", m)
     corpus.case(c)
 
@@ -1260,6 +1337,62 @@ def many_entries(corpus):
     c.dir("many")
     c.counts = {"many": count, "": 2}
     corpus.zip("many_entries.zip", m)
+    corpus.case(c)
+
+
+def entry_counts(corpus):
+    count = 65540
+    c = Case("count_wrapped", "65,540 files and no zip64 records: the end "
+             "record's 16-bit count has wrapped to 4. Every record in the "
+             "central directory's byte range is served (as unzip, libzip and "
+             "Python read them), with a warning. 'counts' gives the readdir "
+             "count.", exact=False)
+    m = []
+    for i in range(count):
+        data = b"%05d\n" % i
+        m.append(zw.Member(name=b"w/f%05d.txt" % i, payload=data, crc=zlib.crc32(data),
+                           usize=len(data), external_attr=(zw.S_IFREG | 0o644) << 16,
+                           made_version=0x31E, extract_version=10))
+    for i in (0, 3, 4, 65535, 65536, 65539):
+        c.file("w/f%05d.txt" % i, b"%05d\n" % i)
+    c.dir("w")
+    c.counts = {"w": count, "": 1}
+    corpus.zip("count_wrapped.zip", m, entry_count=count)
+    corpus.case(c)
+
+    c = Case("count_low", "Three entries, but the end record counts one: "
+             "all three are served, with a warning.")
+    m = []
+    for name in ("a.txt", "b.txt", "c.txt"):
+        m.append(file_member(name, text("count", name)))
+        c.file(name, text("count", name))
+    corpus.zip("count_low.zip", m, entry_count=1)
+    corpus.case(c)
+
+    c = Case("multi_disk_single", "The end record says disk 1 of a "
+             "multi-disk set, but this file holds the whole archive: unzip "
+             "warns and extracts, and so layerfs serves it, with a warning "
+             "(every offset is still checked against this one file).")
+    m = [file_member("a.txt", text("disk")), file_member("d/b.txt", mixed(b"disk", 5000))]
+    c.file("a.txt", text("disk"))
+    c.file("d/b.txt", mixed(b"disk", 5000))
+    c.dir("d")
+    corpus.zip("multi_disk_single.zip", m, disk=1)
+    corpus.case(c)
+
+
+def zip64_huge_size(corpus):
+    c = Case("zip64_huge_size", "A zip64 uncompressed size of 2^63 (more "
+             "than off_t holds): the entry lists with its compressed size "
+             "(16 bytes) and reads fail with EIO; stat, statfs and the other "
+             "entries are unharmed.")
+    huge = zw.Member(name=b"huge.bin", payload=b"0123456789abcdef", crc=0,
+                     usize=1 << 63, external_attr=(zw.S_IFREG | 0o644) << 16,
+                     made_version=0x31E, zip64=True)
+    m = [huge, file_member("ok.txt", text("ok"))]
+    c.eio_file("huge.bin", 16)
+    c.file("ok.txt", text("ok"))
+    corpus.zip("zip64_huge_size.zip", m)
     corpus.case(c)
 
 
@@ -1395,7 +1528,7 @@ def build_corpus(large):
                  implied_dirs, stacks, modes_unix, modes_dos, symlinks,
                  methods, encrypted, data_descriptors, comments, prefix_stub,
                  truncations, stacks_refused, bad_data, mtimes, zip64_small,
-                 many_entries, overlap_bomb]:
+                 many_entries, entry_counts, zip64_huge_size, overlap_bomb]:
         make(corpus)
     if large:
         large_entry(corpus)

@@ -341,11 +341,15 @@ class Built:
     eocd_offset: int
 
 
-def build(members, comment=b"", base_offset=0, force_zip64_eocd=False):
+def build(members, comment=b"", base_offset=0, force_zip64_eocd=False,
+          entry_count=None, disk=0):
     """Writes members as one archive.
 
     base_offset is added to every offset written (as `zip -A` does after a
     self-extractor stub is prepended); the stub itself is not included.
+    entry_count, when given, is what the end record claims (wrapped to 16
+    bits, with no zip64 records, as some writers do past 65,535 entries);
+    disk is written as both disk numbers of the end record.
     """
     out = bytearray()
     local_offsets = []
@@ -368,7 +372,9 @@ def build(members, comment=b"", base_offset=0, force_zip64_eocd=False):
     cd_size = len(out) - cd_offset
 
     count = len(members)
-    if force_zip64_eocd or count > _U16_MAX:
+    if entry_count is not None:
+        count = entry_count & _U16_MAX
+    elif force_zip64_eocd or count > _U16_MAX:
         eocd64_offset = len(out)
         out += struct.pack("<IQHHIIQQQQ", _EOCD64_SIG, 44, (SYSTEM_UNIX << 8) | 45,
                            45, 0, 0, count, count, cd_size,
@@ -381,7 +387,7 @@ def build(members, comment=b"", base_offset=0, force_zip64_eocd=False):
         # Every field says "see the zip64 record", as streaming writers do.
         count, classic_size, classic_offset = _U16_MAX, _U32_MAX, _U32_MAX
     eocd_offset = len(out)
-    out += struct.pack("<IHHHHIIH", _EOCD_SIG, 0, 0, count, count, classic_size,
+    out += struct.pack("<IHHHHIIH", _EOCD_SIG, disk, disk, count, count, classic_size,
                        classic_offset, len(comment))
     out += comment
     return Built(bytes(out), local_offsets, data_offsets, cd_offset, cd_size,

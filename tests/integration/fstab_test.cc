@@ -111,7 +111,7 @@ mount -t fuse.layerfs )" + Quote(zips[0] + ":" + zips[1]) + R"( "$mnt" -o allow_
 echo BEGIN findmnt; findmnt -no FSTYPE,SOURCE "$mnt"; findmnt -no OPTIONS "$mnt" | tr , '\n' | sort; echo END findmnt
 echo BEGIN tree; cat "$mnt/bin/tool" "$mnt/lib/only-lower.txt"; echo END tree
 stats=$(layerfs stats --json "$mnt")
-echo BEGIN capacity; echo "$stats" | sed -n 's/.*"capacity":\([0-9]*\).*/\1/p'; echo END capacity
+echo BEGIN capacity; echo "$stats" | sed -n 's/.*"cache":{[^}]*"capacity":\([0-9]*\).*/\1/p'; echo END capacity
 pid=$(echo "$stats" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
 umount "$mnt"
 i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done

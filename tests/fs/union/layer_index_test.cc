@@ -16,6 +16,7 @@
 namespace layerfs {
 namespace {
 
+using testing_files::ReadFile;
 using testing_files::TempDir;
 using namespace testing_zip;
 
@@ -90,7 +91,8 @@ TEST(ClassifyRecordTest, UnixPermissionBitsAreKept) {
       {0644, NodeType::kFile, 0644},  // permission bits with no type: a file
   };
   for (const Case& c : cases) {
-    EntryKind kind = ClassifyRecord(UnixRecord(c.st_mode), false);
+    // Directory entries carry their trailing slash, as real ones do.
+    EntryKind kind = ClassifyRecord(UnixRecord(c.st_mode), (c.st_mode & S_IFMT) == S_IFDIR);
     EXPECT_TRUE(kind.has_unix_mode) << std::oct << c.st_mode;
     EXPECT_EQ(kind.type, c.type) << std::oct << c.st_mode;
     EXPECT_EQ(kind.mode, c.mode) << std::oct << c.st_mode;
@@ -114,30 +116,73 @@ TEST(ClassifyRecordTest, FifosDevicesAndSocketsBecomeSpecialFiles) {
   }
 }
 
-TEST(ClassifyRecordTest, EntriesWithoutUnixAttributesGetDefaultModes) {
-  ZipRecord dos;
-  dos.version_made_by = (0 << 8) | 20;  // MS-DOS
-  EntryKind file = ClassifyRecord(dos, false);
+// External attributes: a Unix st_mode in the high word, DOS flags below.
+uint32_t Attr(uint32_t st_mode, uint32_t dos) { return (st_mode << 16) | dos; }
+
+ZipRecord DosRecord(uint32_t external_attributes) {
+  ZipRecord r;
+  r.version_made_by = (0 << 8) | 20;  // MS-DOS
+  r.external_attributes = external_attributes;
+  return r;
+}
+
+TEST(ClassifyRecordTest, EntriesWithoutUnixAttributesGetUnzipsDefaultModes) {
+  EntryKind file = ClassifyRecord(DosRecord(0), false);
   EXPECT_FALSE(file.has_unix_mode);
   EXPECT_EQ(file.type, NodeType::kFile);
   EXPECT_EQ(file.mode, 0644);
 
-  EntryKind dir = ClassifyRecord(dos, true);
+  EntryKind dir = ClassifyRecord(DosRecord(0), true);
   EXPECT_EQ(dir.type, NodeType::kDirectory);
   EXPECT_EQ(dir.mode, 0755);
 
-  dos.external_attributes = 0x10;  // the DOS directory attribute
-  EXPECT_EQ(ClassifyRecord(dos, false).type, NodeType::kDirectory);
-  EXPECT_EQ(ClassifyRecord(dos, false).mode, 0755);
+  // Read-only drops the write bits, as unzip does.
+  EXPECT_EQ(ClassifyRecord(DosRecord(0x21), false).mode, 0444);
+  EXPECT_EQ(ClassifyRecord(DosRecord(0x11), true).mode, 0555);
+}
 
-  // Unix host, but no mode stored at all.
+TEST(ClassifyRecordTest, DosDirectoryBitWithoutSlashIsAnExecutableFile) {
+  // unzip writes an empty file, its mode from the directory attribute.
+  EntryKind kind = ClassifyRecord(DosRecord(0x10), false);
+  EXPECT_EQ(kind.type, NodeType::kFile);
+  EXPECT_EQ(kind.mode, 0755);
+}
+
+TEST(ClassifyRecordTest, UnixDirectoryTypeWithoutSlashIsAFile) {
+  EXPECT_EQ(ClassifyRecord(UnixRecord(S_IFDIR | 0755), false).type, NodeType::kFile);
+  EXPECT_EQ(ClassifyRecord(UnixRecord(S_IFDIR | 0700), false).mode, 0700);
+  EXPECT_EQ(ClassifyRecord(UnixRecord(S_IFDIR | 0755), true).type, NodeType::kDirectory);
+}
+
+TEST(ClassifyRecordTest, DosHostHighWordModesAreKeptWhenTheOwnerBitsAgree) {
+  struct Case {
+    uint32_t attributes;
+    uint16_t mode;
+  };
+  const Case cases[] = {
+      {Attr(S_IFREG | 0600, 0x20), 0600}, {Attr(S_IFREG | 0640, 0x20), 0640},
+      {Attr(S_IFREG | 0660, 0x20), 0660}, {Attr(S_IFREG | 0664, 0x20), 0664},
+      {Attr(S_IFREG | 04600, 0x20), 0600},  // setuid never honoured
+      // Owner bits that contradict the DOS flags: unzip's defaults.
+      {Attr(S_IFREG | 0755, 0x20), 0644}, {Attr(S_IFREG | 0777, 0x20), 0644},
+      {Attr(S_IFREG | 0700, 0x20), 0644}, {Attr(S_IFREG | 0444, 0x20), 0644},
+      {Attr(S_IFREG | 0600, 0x21), 0444}, {Attr(S_IFREG | 0444, 0x21), 0444},
+  };
+  for (const Case& c : cases) {
+    EntryKind kind = ClassifyRecord(DosRecord(c.attributes), false);
+    EXPECT_EQ(kind.type, NodeType::kFile) << std::hex << c.attributes;
+    EXPECT_EQ(kind.mode, c.mode) << std::hex << c.attributes;
+  }
+}
+
+TEST(ClassifyRecordTest, UnixHostWithZeroAttributesIsMode0000) {
+  // Decided as unzip does: never more permissive than unzip.
   ZipRecord bare = UnixRecord(0);
-  EXPECT_FALSE(ClassifyRecord(bare, false).has_unix_mode);
-  EXPECT_EQ(ClassifyRecord(bare, false).mode, 0644);
-
-  // A DOS host with high bits set: they are not a Unix mode.
-  dos.external_attributes = (S_IFREG | 0700) << 16;
-  EXPECT_EQ(ClassifyRecord(dos, false).mode, 0644);
+  EXPECT_TRUE(ClassifyRecord(bare, false).has_unix_mode);
+  EXPECT_EQ(ClassifyRecord(bare, false).mode, 0000);
+  EXPECT_EQ(ClassifyRecord(bare, false).type, NodeType::kFile);
+  EXPECT_EQ(ClassifyRecord(bare, true).mode, 0000);
+  EXPECT_EQ(ClassifyRecord(bare, true).type, NodeType::kDirectory);
 }
 
 TEST(ClassifyRecordTest, MacOsArchiversCountAsUnix) {
@@ -398,6 +443,100 @@ TEST_F(LayerIndexTest, ModesFromUnixAttributes) {
   EXPECT_TRUE(layer->index().warnings().empty());
 }
 
+TEST_F(LayerIndexTest, SymlinkWithNoTargetIsAnEmptyFile) {
+  ZipBuilder zip;
+  zip.Symlink("empty", "");
+  zip.Symlink("closed", "").Mode(0700);
+  zip.Symlink("real", "target");
+  auto layer = Open(zip);
+  ASSERT_TRUE(layer);
+  EXPECT_EQ(At(*layer, "empty").type, NodeType::kFile);
+  EXPECT_EQ(At(*layer, "empty").mode, 0777);
+  EXPECT_EQ(At(*layer, "empty").size, 0u);
+  EXPECT_EQ(At(*layer, "closed").mode, 0700);
+  EXPECT_EQ(At(*layer, "real").type, NodeType::kSymlink);
+}
+
+TEST_F(LayerIndexTest, ZeroLengthEncryptedEntryListsAsAnEmptyFile) {
+  // Decided: no byte to decrypt, so an empty file (the kernel never asks
+  // to read it); encrypted entries with data list their size and read EIO.
+  ASSERT_TRUE(CanWrite(Encryption::kTraditional));
+  ZipBuilder zip;
+  zip.File("empty-secret", "").Compress(Compression::kStore).Encrypt(Encryption::kTraditional);
+  auto layer = Open(zip);
+  ASSERT_TRUE(layer);
+  EXPECT_EQ(At(*layer, "empty-secret").type, NodeType::kFile);
+  EXPECT_EQ(At(*layer, "empty-secret").size, 0u);
+  EXPECT_TRUE(layer->archive().record(At(*layer, "empty-secret").record).encrypted());
+}
+
+TEST_F(LayerIndexTest, DirectoryTypedEntryWithoutSlashIsAFile) {
+  ZipBuilder zip;
+  zip.File("looks-like-dir", "").RawMode(S_IFDIR | 0755);
+  zip.File("inner/x", "1");
+  auto layer = Open(zip);
+  ASSERT_TRUE(layer);
+  EXPECT_EQ(At(*layer, "looks-like-dir").type, NodeType::kFile);
+  EXPECT_EQ(At(*layer, "looks-like-dir").mode, 0755);
+}
+
+TEST_F(LayerIndexTest, DosHostEntriesKeepAgreeingHighWordModes) {
+  ZipBuilder zip;
+  zip.File("a", "1");
+  zip.File("b", "2");
+  std::string path = dir_ / "dos.zip";
+  ASSERT_TRUE(zip.Write(path));
+  std::vector<EntryLocation> entries;
+  ASSERT_TRUE(LocateEntries(path, &entries));
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_TRUE(OverwriteBytes(path, entries[i].central_offset + 4, Le16(20)));  // MS-DOS
+  }
+  ASSERT_TRUE(OverwriteBytes(path, entries[0].central_offset + 38,
+                             Le32(((S_IFREG | 0640u) << 16) | 0x20)));
+  ASSERT_TRUE(OverwriteBytes(path, entries[1].central_offset + 38,
+                             Le32(((S_IFREG | 0755u) << 16) | 0x20)));
+  Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
+  ASSERT_TRUE(layer.ok()) << layer.status().ToString();
+  EXPECT_EQ(At(**layer, "a").mode, 0640);
+  EXPECT_EQ(At(**layer, "b").mode, 0644);  // unzip's default, not 0755
+}
+
+TEST_F(LayerIndexTest, SizeOf2To63ListsTheCompressedSizeWithAWarning) {
+  ZipBuilder zip;
+  zip.File("huge", "12345678").Compress(Compression::kStore).ExtraField(0x9999, "ZZZZZZZZ");
+  zip.File("ok", "fine");
+  std::string path = dir_ / "huge.zip";
+  ASSERT_TRUE(zip.Write(path));
+  std::vector<EntryLocation> entries;
+  ASSERT_TRUE(LocateEntries(path, &entries));
+  std::string bytes = ReadFile(path);
+  size_t marker = bytes.find("ZZZZZZZZ", entries[0].central_offset);
+  ASSERT_NE(marker, std::string::npos);
+  ASSERT_TRUE(OverwriteBytes(path, marker - 4, Le16(0x0001)));
+  ASSERT_TRUE(OverwriteBytes(path, marker, Le32(0) + Le32(0x80000000u)));
+  ASSERT_TRUE(OverwriteBytes(path, entries[0].central_offset + 24, Le32(0xffffffffu)));
+  Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
+  ASSERT_TRUE(layer.ok()) << layer.status().ToString();
+  EXPECT_EQ(At(**layer, "huge").size, 8u);
+  EXPECT_EQ(At(**layer, "ok").size, 4u);
+  EXPECT_EQ((*layer)->index().total_file_bytes(), 12u);
+  EXPECT_TRUE(Warned(**layer, "huge", "2^63"));
+}
+
+TEST_F(LayerIndexTest, CentralDirectoryWarningsAreIndexWarnings) {
+  ZipBuilder zip;
+  zip.File("a", "1");
+  zip.File("b", "2");
+  std::string path = dir_ / "count.zip";
+  ASSERT_TRUE(zip.Write(path));
+  uint64_t size = ReadFile(path).size();
+  ASSERT_TRUE(OverwriteBytes(path, size - 22 + 8, Le16(1) + Le16(1)));
+  Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
+  ASSERT_TRUE(layer.ok()) << layer.status().ToString();
+  EXPECT_TRUE(Exists(**layer, "b"));
+  EXPECT_TRUE(Warned(**layer, "(central directory)", "counts 1 entries"));
+}
+
 TEST_F(LayerIndexTest, FifosAndDevicesAreServedAsRegularFilesWithAWarning) {
   ZipBuilder zip;
   zip.File("fifo", "").RawMode(S_IFIFO | 0644);
@@ -425,10 +564,11 @@ TEST_F(LayerIndexTest, SymlinkNodes) {
 }
 
 TEST_F(LayerIndexTest, DirectoryEntryWithDosAttributeAndNoSlash) {
-  // Attribute 0x10 and no trailing slash: still a directory.
+  // Attribute 0x10 and no trailing slash: unzip writes an empty file,
+  // with the search bits the directory attribute gives.
   auto layer = Open(ZipBuilder().File("dosdir", "").RawMode(S_IFDIR | 0700).NoUnixAttributes());
   ASSERT_TRUE(layer);
-  EXPECT_EQ(At(*layer, "dosdir").type, NodeType::kDirectory);
+  EXPECT_EQ(At(*layer, "dosdir").type, NodeType::kFile);
   EXPECT_EQ(At(*layer, "dosdir").mode, 0755);
 }
 

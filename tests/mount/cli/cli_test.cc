@@ -24,6 +24,25 @@ TEST(CliTest, HelperFormSplitsSourceAtColonsAndKeepsItAsTheMountSource) {
   EXPECT_EQ(o->fuse_options, (Args{"allow_other"}));
 }
 
+TEST(CliTest, HelperFormKeepsUrlsWhole) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(SplitHelperSource("/a.zip:http://127.0.0.1:8080/l/b.zip:https://h/c.zip?x=1:/d.zip"),
+            (V{"/a.zip", "http://127.0.0.1:8080/l/b.zip", "https://h/c.zip?x=1", "/d.zip"}));
+  EXPECT_EQ(SplitHelperSource("http://h:1/x.zip"), (V{"http://h:1/x.zip"}));
+  EXPECT_EQ(SplitHelperSource("https://host"), (V{"https://host"}));
+  Result<MountOptions> o = ParseHelperArgs("http://h:9/a.zip:/b.zip", {"/opt"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->layers, (V{"http://h:9/a.zip", "/b.zip"}));
+}
+
+TEST(CliTest, RemoteTimeoutIsSeconds) {
+  Result<MountOptions> o = ParseMountArgs({"--remote-timeout=7", "http://h/a.zip", "/opt"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->remote_timeout_s, 7u);
+  EXPECT_FALSE(ParseMountArgs({"--remote-timeout=0", "a.zip", "/opt"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"--remote-timeout=x", "a.zip", "/opt"}).ok());
+}
+
 TEST(CliTest, OptionsAddedByMountAndMountFuse3AndSystemdAreIgnored) {
   // mount(8) adds rw; mount.fuse3 adds dev,suid; fstab and units carry
   // the rest. None may reach the kernel mount or fail it.

@@ -1,0 +1,370 @@
+#include "fs/source/http_source.h"
+
+#include <curl/curl.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <thread>
+
+namespace layerfs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// curl_global_init must run once before any handle and is not safe to race
+// with other library initialisation; a function-local static runs it once,
+// thread-safely, on first use, and cleans up at exit. No mutable global.
+void EnsureCurlInitialised() {
+  struct CurlGlobal {
+    CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+    ~CurlGlobal() { curl_global_cleanup(); }
+  };
+  static const CurlGlobal global;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && s[i] == ' ') ++i;
+  return s.substr(i);
+}
+
+// "bytes A-B/TOTAL" → A, B, TOTAL; false when malformed or TOTAL is "*".
+bool ParseContentRange(const std::string& v, uint64_t& a, uint64_t& b, uint64_t& total) {
+  unsigned long long x, y, t;
+  char tail;
+  if (std::sscanf(v.c_str(), "bytes %llu-%llu/%llu%c", &x, &y, &t, &tail) != 3) return false;
+  if (x > y || y >= t) return false;
+  a = x, b = y, total = t;
+  return true;
+}
+
+// The URL without its query: a presigned URL's signature changes, the
+// object does not.
+std::string WithoutQuery(const std::string& url) { return url.substr(0, url.find('?')); }
+
+}  // namespace
+
+struct HttpSource::Response {
+  long status = 0;
+  std::string content_range;
+  std::string etag;
+  int64_t mtime = 0;
+  std::string body;
+  uint64_t body_limit = 0;  // more than this is a protocol error
+  bool overflow = false;
+};
+
+class HttpSource::Handle {
+ public:
+  Handle() : curl_(curl_easy_init()) {}
+  ~Handle() {
+    if (curl_ != nullptr) curl_easy_cleanup(curl_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  CURL* get() const { return curl_; }
+
+ private:
+  CURL* const curl_;
+};
+
+namespace {
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* r = static_cast<HttpSource::Response*>(user);
+  size_t len = size * n;
+  if (r->body.size() + len > r->body_limit) {
+    r->overflow = true;
+    return 0;  // aborts the transfer: never buffer a whole object by mistake
+  }
+  r->body.append(data, len);
+  return len;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* r = static_cast<HttpSource::Response*>(user);
+  std::string line(data, size * n);
+  if (line.starts_with("HTTP/")) {  // a new response (after a 100 or redirect)
+    r->content_range.clear();
+    r->etag.clear();
+    return size * n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string::npos) return size * n;
+  std::string key = Lower(line.substr(0, colon));
+  std::string value = Trim(line.substr(colon + 1));
+  if (key == "content-range") r->content_range = value;
+  if (key == "etag") r->etag = value;
+  return size * n;
+}
+
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+}  // namespace
+
+HttpSource::HttpSource(std::string url, RemoteOptions options)
+    : url_(std::move(url)), options_(std::move(options)) {}
+
+HttpSource::~HttpSource() = default;
+
+Result<std::unique_ptr<HttpSource>> HttpSource::Open(const std::string& url,
+                                                     const RemoteOptions& options) {
+  EnsureCurlInitialised();
+  std::unique_ptr<HttpSource> s(new HttpSource(url, options));
+  Result<Response> tail =
+      s->Fetch(0, 0, std::max<uint64_t>(options.tail_bytes, 1), Clock::now() + options.timeout);
+  if (!tail.ok()) return tail.status();
+  uint64_t a = 0, b = 0;
+  ParseContentRange(tail->content_range, a, b, s->size_);  // checked by Fetch
+  s->etag_ = tail->etag;
+  s->mtime_ = tail->mtime;
+  s->tail_ = std::move(tail->body);
+  s->tail_offset_ = a;
+
+  std::string key = (s->etag_.empty() ? url : WithoutQuery(url)) + "\n" + s->etag_ + "\n" +
+                    std::to_string(s->size_);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  for (int w = 0; w < 4; ++w) std::memcpy(&s->identity_.words[w], digest + 8 * w, 8);
+  return s;
+}
+
+uint64_t HttpSource::requests() const {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+std::unique_ptr<HttpSource::Handle> HttpSource::TakeHandle() const {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!pool_.empty()) {
+      std::unique_ptr<Handle> h = std::move(pool_.back());
+      pool_.pop_back();
+      return h;
+    }
+  }
+  return std::make_unique<Handle>();
+}
+
+void HttpSource::PutHandle(std::unique_ptr<Handle> h) const {
+  std::lock_guard lock(pool_mu_);
+  if (pool_.size() < 16) pool_.push_back(std::move(h));
+}
+
+Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint64_t limit,
+                                                  Clock::time_point deadline) const {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (left.count() <= 0) return Status::IoError("timed out");
+  std::unique_ptr<Handle> h = TakeHandle();
+  CURL* c = h->get();
+  if (c == nullptr) return Status::IoError("cannot create a curl handle");
+  curl_easy_reset(c);
+  Response r;
+  r.body_limit = limit;
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  for (const std::string& hdr : options_.headers) {
+    curl_slist* next = curl_slist_append(headers.get(), hdr.c_str());
+    if (next == nullptr) return Status::IoError("out of memory");
+    (void)headers.release();
+    headers.reset(next);
+  }
+  curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
+  curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: threads
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, long(std::min<int64_t>(left.count(), 10000)));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, long(left.count()));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                   long(std::max<int64_t>(1, options_.stall_time.count() / 1000)));
+  curl_easy_setopt(c, CURLOPT_FILETIME, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  // Compressed bodies would make byte ranges meaningless.
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
+  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  if (!options_.aws_sigv4.empty()) {
+    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, options_.aws_sigv4.c_str());
+    curl_easy_setopt(c, CURLOPT_USERPWD, options_.aws_user.c_str());
+  }
+  {
+    std::lock_guard lock(mu_);
+    ++requests_;
+  }
+  CURLcode rc = curl_easy_perform(c);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_off_t filetime = -1;
+  if (curl_easy_getinfo(c, CURLINFO_FILETIME_T, &filetime) == CURLE_OK && filetime > 0) {
+    r.mtime = int64_t(filetime);
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  PutHandle(std::move(h));
+  if (r.overflow) {
+    return Status::Corrupt("server sent more bytes than the range asked for (status " +
+                           std::to_string(r.status) + ")");
+  }
+  if (rc != CURLE_OK) return Status::IoError(curl_easy_strerror(rc));
+  return r;
+}
+
+Status HttpSource::Check(const Response& r, uint64_t begin, uint64_t end, uint64_t suffix) const {
+  if (r.status != 206) {
+    return Status::Corrupt("expected 206 Partial Content, got " + std::to_string(r.status));
+  }
+  uint64_t a, b, total;
+  if (!ParseContentRange(r.content_range, a, b, total)) {
+    return Status::Corrupt("bad Content-Range '" + r.content_range + "'");
+  }
+  if (suffix > 0) {
+    if (b + 1 != total || a != total - std::min(suffix, total)) {
+      return Status::Corrupt("Content-Range '" + r.content_range + "' is not the tail asked for");
+    }
+  } else if (a != begin || b + 1 != end || total != size_) {
+    return Status::Corrupt("Content-Range '" + r.content_range + "' does not match bytes " +
+                           std::to_string(begin) + "-" + std::to_string(end - 1) + "/" +
+                           std::to_string(size_));
+  } else if (r.etag != etag_) {
+    return Status::Corrupt("the object changed (ETag " + r.etag + ", was " + etag_ + ")");
+  }
+  if (r.body.size() != b - a + 1) {
+    return Status::IoError("short body: " + std::to_string(r.body.size()) + " of " +
+                           std::to_string(b - a + 1) + " bytes");
+  }
+  return Status::Ok();
+}
+
+Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uint64_t suffix,
+                                      Clock::time_point deadline) const {
+  const std::string range =
+      suffix > 0 ? "-" + std::to_string(suffix)
+                 : std::to_string(begin) + "-" + std::to_string(end - 1);
+  std::minstd_rand jitter(uint32_t(std::hash<std::string>{}(range) ^
+                                   uint64_t(Clock::now().time_since_epoch().count())));
+  auto backoff = options_.backoff;
+  std::string last;
+  for (int attempt = 1;; ++attempt) {
+    Result<Response> r = Transfer(range, suffix > 0 ? suffix : end - begin, deadline);
+    bool retry;
+    if (r.ok()) {
+      if (r->status == 404) return Status::NotFound(url_ + ": 404 Not Found");
+      Status s = Check(*r, begin, end, suffix);
+      if (s.ok()) return std::move(*r);
+      last = s.message();
+      // Server errors and throttling pass; a short body is a cut connection.
+      retry = r->status >= 500 || r->status == 429 || s.code() == ErrorCode::kIoError;
+    } else {
+      last = r.status().message();
+      retry = r.status().code() == ErrorCode::kIoError;
+    }
+    auto now = Clock::now();
+    if (!retry || attempt >= options_.attempts || now >= deadline) break;
+    auto sleep = backoff / 2 + std::chrono::milliseconds(jitter() % (backoff.count() + 1));
+    if (now + sleep >= deadline) break;
+    std::this_thread::sleep_for(sleep);
+    backoff *= 2;
+  }
+  return Status::IoError(url_ + ": bytes " + range + ": " + last);
+}
+
+void HttpSource::InsertBlock(uint64_t index, Block block) const {
+  if (blocks_.count(index) != 0) return;
+  cached_bytes_ += block->size();
+  lru_.push_front(index);
+  blocks_.emplace(index, std::make_pair(std::move(block), lru_.begin()));
+  while (cached_bytes_ > options_.cache_bytes && lru_.size() > 1) {
+    auto victim = blocks_.find(lru_.back());
+    cached_bytes_ -= victim->second.first->size();
+    blocks_.erase(victim);
+    lru_.pop_back();
+  }
+}
+
+Status HttpSource::ReadBlocks(uint64_t offset, std::span<char> out) const {
+  const uint64_t bs = options_.block_size;
+  const uint64_t nblocks = (size_ + bs - 1) / bs;
+  const uint64_t first = offset / bs;
+  uint64_t last = (offset + out.size() - 1) / bs;
+  std::vector<Block> have(last - first + 1);
+  std::vector<std::pair<uint64_t, uint64_t>> runs;  // missing [from, to) block runs
+  {
+    std::lock_guard lock(mu_);
+    // A read continuing the previous one grows the read-ahead; any other
+    // read resets it.
+    if (offset == next_sequential_) {
+      read_ahead_ = std::min(options_.max_read_ahead, std::max(read_ahead_ * 2, bs));
+    } else {
+      read_ahead_ = 0;
+    }
+    next_sequential_ = offset + out.size();
+    for (uint64_t i = first; i <= last; ++i) {
+      auto it = blocks_.find(i);
+      if (it != blocks_.end()) {
+        have[i - first] = it->second.first;
+        lru_.splice(lru_.begin(), lru_, it->second.second);
+      } else if (!runs.empty() && runs.back().second == i) {
+        runs.back().second = i + 1;
+      } else {
+        runs.push_back({i, i + 1});
+      }
+    }
+    // Read-ahead extends the last run (or starts one) past the read, over
+    // blocks not yet cached.
+    uint64_t ahead_end = std::min(nblocks, last + 1 + read_ahead_ / bs);
+    for (uint64_t i = last + 1; i < ahead_end && blocks_.count(i) == 0; ++i) {
+      if (!runs.empty() && runs.back().second == i) {
+        runs.back().second = i + 1;
+      } else if (!runs.empty()) {
+        break;  // only extend a fetch that happens anyway
+      }
+    }
+  }
+  const auto deadline = Clock::now() + options_.timeout;
+  for (auto [from, to] : runs) {
+    uint64_t begin = from * bs, end = std::min(size_, to * bs);
+    Result<Response> r = Fetch(begin, end, 0, deadline);
+    if (!r.ok()) return r.status();
+    const std::string* got = &r->body;
+    std::lock_guard lock(mu_);
+    for (uint64_t i = from; i < to; ++i) {
+      uint64_t at = i * bs - begin;
+      auto block = std::make_shared<const std::string>(
+          got->substr(at, std::min<uint64_t>(bs, got->size() - at)));
+      if (i <= last) have[i - first] = block;
+      InsertBlock(i, std::move(block));
+    }
+  }
+  for (uint64_t i = first; i <= last; ++i) {
+    const std::string& b = *have[i - first];
+    uint64_t block_begin = i * bs;
+    uint64_t from = std::max(offset, block_begin);
+    uint64_t to = std::min<uint64_t>(offset + out.size(), block_begin + b.size());
+    std::memcpy(out.data() + (from - offset), b.data() + (from - block_begin), to - from);
+  }
+  return Status::Ok();
+}
+
+Result<size_t> HttpSource::ReadAt(uint64_t offset, std::span<char> out) const {
+  if (offset >= size_) return size_t(0);
+  out = out.first(std::min<uint64_t>(out.size(), size_ - offset));
+  if (out.empty()) return size_t(0);
+  if (offset >= tail_offset_) {
+    std::memcpy(out.data(), tail_.data() + (offset - tail_offset_), out.size());
+    return out.size();
+  }
+  if (Status s = ReadBlocks(offset, out); !s.ok()) return s;
+  return out.size();
+}
+
+}  // namespace layerfs

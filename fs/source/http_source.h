@@ -1,0 +1,135 @@
+// HttpSource: a ByteSource over one object behind an http:// or https://
+// URL (a plain server, a presigned S3 URL), read lazily with ranged GETs.
+//
+// It never sends HEAD (a presigned GET URL answers HEAD with 403): Open()
+// fetches the object's tail with one suffix-range GET, which gives the
+// end record and usually the whole central directory, and learns the total
+// size and ETag from that response. Every later response must be a 206
+// whose Content-Range is exactly the range asked for and whose total size
+// and ETag match the first; anything else (a 200 with the whole body, a
+// changed object, a short body) is an IoError naming the URL, never wrong
+// bytes.
+//
+// Reads are served from aligned blocks (RemoteOptions::block_size) kept in
+// a bounded in-memory LRU; the missing blocks of one read are fetched as
+// one request per contiguous run, and a reader that continues where the
+// previous read ended gets a read-ahead that doubles up to
+// max_read_ahead. Transient faults (connection errors, timeouts, 5xx,
+// 429) are retried with jittered exponential backoff, all within
+// RemoteOptions::timeout per read, so a read never hangs longer than that.
+//
+// Thread-safety: immutable after Open() except for the block cache, the
+// read-ahead state and the counters, all guarded by mu_, and the pool of
+// idle curl handles, guarded by pool_mu_. A transfer runs on a handle that
+// the calling thread has taken out of the pool and owns alone until it puts
+// it back, so any number of threads may call ReadAt at once; two threads
+// missing the same block may both fetch it (the second insert is dropped).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fs/source/byte_source.h"
+
+namespace layerfs {
+
+struct RemoteOptions {
+  // The longest one ReadAt (or Open) may take, retries included.
+  std::chrono::milliseconds timeout{30000};
+  // A transfer that moves less than 1 byte/s for this long is cut.
+  std::chrono::milliseconds stall_time{10000};
+  // Attempts per request, the first included.
+  int attempts = 4;
+  // The first backoff; doubled per retry, with jitter.
+  std::chrono::milliseconds backoff{100};
+  uint64_t block_size = 1 << 20;
+  // Bytes of blocks kept in memory.
+  uint64_t cache_bytes = 64ull << 20;
+  // The largest read-ahead a sequential reader grows to.
+  uint64_t max_read_ahead = 8ull << 20;
+  // The suffix fetched at Open(): the end record and central directory.
+  uint64_t tail_bytes = 256 << 10;
+  // Extra request headers ("Name: value"), e.g. for S3.
+  std::vector<std::string> headers;
+  // "aws:amz:REGION:s3" to sign with SigV4 (CURLOPT_AWS_SIGV4), with
+  // user "ACCESS:SECRET"; empty for none.
+  std::string aws_sigv4;
+  std::string aws_user;
+};
+
+// True for the URL forms HttpSource opens.
+inline bool IsHttpUrl(const std::string& s) {
+  return s.starts_with("http://") || s.starts_with("https://");
+}
+
+class HttpSource final : public ByteSource {
+ public:
+  // Fetches the tail of `url`. Fails naming the URL: kNotFound on 404,
+  // kIoError for every other failure.
+  static Result<std::unique_ptr<HttpSource>> Open(const std::string& url,
+                                                  const RemoteOptions& options);
+  ~HttpSource() override;
+
+  const std::string& name() const override { return url_; }
+  uint64_t size() const override { return size_; }
+  int64_t mtime() const override { return mtime_; }
+  SourceIdentity identity() const override { return identity_; }
+  Result<size_t> ReadAt(uint64_t offset, std::span<char> out) const override;
+
+  // HTTP requests sent so far (attempts included), for tests and stats.
+  uint64_t requests() const;
+
+  struct Response;  // One transfer's status, headers and body.
+  class Handle;     // An owned curl easy handle.
+
+ private:
+  using Block = std::shared_ptr<const std::string>;
+
+  HttpSource(std::string url, RemoteOptions options);
+
+  // One ranged GET with retries: [begin, end) or, when `suffix` > 0, the
+  // last `suffix` bytes. Checks the response against what was asked.
+  Result<Response> Fetch(uint64_t begin, uint64_t end, uint64_t suffix,
+                            std::chrono::steady_clock::time_point deadline) const;
+  Status Check(const Response& r, uint64_t begin, uint64_t end, uint64_t suffix) const;
+  // One attempt; a body longer than `limit` aborts it.
+  Result<Response> Transfer(const std::string& range, uint64_t limit,
+                            std::chrono::steady_clock::time_point deadline) const;
+  std::unique_ptr<Handle> TakeHandle() const;
+  void PutHandle(std::unique_ptr<Handle> h) const;
+
+  // Copies [offset, offset+out.size()) from cached or fetched blocks.
+  Status ReadBlocks(uint64_t offset, std::span<char> out) const;
+  void InsertBlock(uint64_t index, Block block) const;  // mu_ held
+
+  // Constant after construction (size_, etag_, mtime_, identity_, tail_
+  // are set once in Open() before the source is shared).
+  const std::string url_;
+  const RemoteOptions options_;
+  uint64_t size_ = 0;
+  std::string etag_;
+  int64_t mtime_ = 0;
+  SourceIdentity identity_;
+  uint64_t tail_offset_ = 0;
+  std::string tail_;
+
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<Handle>> pool_;  // guarded by pool_mu_
+
+  mutable std::mutex mu_;
+  // Guarded by mu_: cached blocks by index, most recent first in lru_.
+  mutable std::list<uint64_t> lru_;
+  mutable std::unordered_map<uint64_t, std::pair<Block, std::list<uint64_t>::iterator>> blocks_;
+  mutable uint64_t cached_bytes_ = 0;
+  mutable uint64_t next_sequential_ = UINT64_MAX;  // where a sequential read would start
+  mutable uint64_t read_ahead_ = 0;
+  mutable uint64_t requests_ = 0;
+};
+
+}  // namespace layerfs

@@ -1,0 +1,24 @@
+// OpenSource: the one place that turns a layer argument into a ByteSource,
+// by its form: an http:// or https:// URL opens an HttpSource (lazy ranged
+// reads), anything else a LocalFile. Every path that opens a layer's bytes
+// (Archive::Open and so Layer::Open, UnionView::Open, the mount stack and
+// remount) goes through it, so a new kind of source is added here once.
+//
+// Stateless; callable from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fs/source/byte_source.h"
+#include "fs/source/http_source.h"
+
+namespace layerfs {
+
+// True when `arg` names a remote object rather than a local path.
+bool IsRemoteSource(const std::string& arg);
+
+Result<std::unique_ptr<ByteSource>> OpenSource(const std::string& arg,
+                                               const RemoteOptions& remote = {});
+
+}  // namespace layerfs
