@@ -63,33 +63,23 @@ class WholeEntryReader final : public FileReader {
   ReadCache& cache_;
 };
 
-// Large deflated entries: blocks of kBlockSize uncompressed bytes, each
-// produced once by this handle's stream (or found in the shared cache).
-// mu_ serialises use of the stream; blocks are shared through the cache.
-class StreamedEntryReader final : public FileReader {
+// Large compressed entries, read in blocks of kBlockSize uncompressed
+// bytes through the shared cache; a subclass says how a missing block is
+// produced (Produce runs as the cache's loader, once per block at a time).
+class BlockReader : public FileReader {
  public:
   // Small enough that a random read's block costs little beyond the
   // checkpoint span; large enough that a 128 KiB FUSE read takes two.
   static constexpr uint64_t kBlockSize = 64 << 10;
 
-  StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
-                      ReadResources& resources, std::shared_ptr<EntrySpill> spill)
+  BlockReader(const Archive& archive, uint32_t record, ReadCache& cache)
       : archive_(archive),
         record_(record),
         size_(archive.record(record).uncompressed_size),
         key_(EntryCacheKey(archive, record)),
-        cache_(resources.cache()),
-        stream_(archive, record, data_offset,
-                resources.checkpoints().IndexFor(key_, size_)),
-        spacing_(resources.checkpoints().SpacingFor(size_)),
-        spill_(std::move(spill)) {}
+        cache_(cache) {}
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) override {
-    if (spill_ != nullptr) {
-      bool fallback = false;
-      Result<size_t> got = spill_->Read(offset, out, &fallback);
-      if (!fallback) return got;
-    }
     size_t done = 0;
     while (done < out.size() && offset + done < size_) {
       uint64_t at = offset + done;
@@ -106,16 +96,49 @@ class StreamedEntryReader final : public FileReader {
   }
   std::string Label() const override { return archive_.EntryLabel(record_); }
 
- private:
+ protected:
+  virtual Result<CachedBytes> Produce(uint64_t block) = 0;
+
   CacheKey KeyOf(uint64_t block) const {
     CacheKey k = key_;
     k.block = block;
     return k;
   }
 
-  // Runs as the cache's loader for `block`: positions the stream, caching
-  // the whole blocks it passes on the way, then inflates the block itself.
-  Result<CachedBytes> Produce(uint64_t block) {
+  // Constant after construction.
+  const Archive& archive_;
+  const uint32_t record_;
+  const uint64_t size_;
+  const CacheKey key_;
+  ReadCache& cache_;  // internally locked
+};
+
+// Large deflated entries: each block produced once by this handle's
+// stream (or found in the shared cache), or read from the entry's spill.
+// mu_ serialises use of the stream; blocks are shared through the cache.
+class StreamedEntryReader final : public BlockReader {
+ public:
+  StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
+                      ReadResources& resources, std::shared_ptr<EntrySpill> spill)
+      : BlockReader(archive, record, resources.cache()),
+        stream_(archive, record, data_offset,
+                resources.checkpoints().IndexFor(key_, size_)),
+        spacing_(resources.checkpoints().SpacingFor(size_)),
+        spill_(std::move(spill)) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    if (spill_ != nullptr) {
+      bool fallback = false;
+      Result<size_t> got = spill_->Read(offset, out, &fallback);
+      if (!fallback) return got;
+    }
+    return BlockReader::Read(offset, out);
+  }
+
+ private:
+  // Positions the stream, caching the whole blocks it passes on the way,
+  // then inflates the block itself.
+  Result<CachedBytes> Produce(uint64_t block) override {
     std::lock_guard lock(mu_);
     uint64_t target = block * kBlockSize;
     if (stream_.position() > target || target - stream_.position() > 2 * spacing_) {
@@ -140,11 +163,6 @@ class StreamedEntryReader final : public FileReader {
     return CachedBytes(std::move(buf));
   }
 
-  const Archive& archive_;
-  const uint32_t record_;
-  const uint64_t size_;
-  const CacheKey key_;
-  ReadCache& cache_;
   std::mutex mu_;  // guards stream_
   InflateStream stream_;
   const uint64_t spacing_;
@@ -158,44 +176,14 @@ class StreamedEntryReader final : public FileReader {
 // before the decoder's position restarts decoding from the entry's start;
 // every block passed on the way is cached, so reading such a file in order
 // decodes it once. mu_ serialises use of the decoder.
-class DecodedEntryReader final : public FileReader {
+class DecodedEntryReader final : public BlockReader {
  public:
-  static constexpr uint64_t kBlockSize = 64 << 10;
-
   DecodedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
                      ReadCache& cache)
-      : archive_(archive),
-        record_(record),
-        data_offset_(data_offset),
-        size_(archive.record(record).uncompressed_size),
-        key_(EntryCacheKey(archive, record)),
-        cache_(cache) {}
-
-  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
-    size_t done = 0;
-    while (done < out.size() && offset + done < size_) {
-      uint64_t at = offset + done;
-      uint64_t block = at / kBlockSize;
-      Result<CachedBytes> bytes = cache_.GetOrLoad(KeyOf(block), [&] { return Produce(block); });
-      if (!bytes.ok()) return bytes.status();
-      uint64_t within = at - block * kBlockSize;
-      if (within >= (*bytes)->size()) break;
-      size_t n = std::min<uint64_t>(out.size() - done, (*bytes)->size() - within);
-      std::memcpy(out.data() + done, (*bytes)->data() + within, n);
-      done += n;
-    }
-    return done;
-  }
-  std::string Label() const override { return archive_.EntryLabel(record_); }
+      : BlockReader(archive, record, cache), data_offset_(data_offset) {}
 
  private:
-  CacheKey KeyOf(uint64_t block) const {
-    CacheKey k = key_;
-    k.block = block;
-    return k;
-  }
-
-  Result<CachedBytes> Produce(uint64_t block) {
+  Result<CachedBytes> Produce(uint64_t block) override {
     std::lock_guard lock(mu_);
     uint64_t target = block * kBlockSize;
     if (!decoder_ || decoder_->position() > target) {
@@ -224,12 +212,7 @@ class DecodedEntryReader final : public FileReader {
     return CachedBytes(std::move(buf));
   }
 
-  const Archive& archive_;
-  const uint32_t record_;
   const uint64_t data_offset_;
-  const uint64_t size_;
-  const CacheKey key_;
-  ReadCache& cache_;
   std::mutex mu_;  // guards decoder_
   std::unique_ptr<EntryDecoder> decoder_;
 };

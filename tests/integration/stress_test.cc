@@ -500,9 +500,13 @@ class StressTest : public ::testing::Test {
 
   // Mounts the shared stack with the small cache, arms the hang guard for
   // a storm of `default_seconds` (or LAYERFS_STRESS_SECONDS), and notes
-  // the daemon's pid and first counters.
+  // the daemon's pid and first counters. The spill is off: once a large
+  // entry is spilled its reads bypass the cache, and this storm is about
+  // the cache evicting and refilling under 16 threads (the spill has its
+  // own concurrency tests in tests/fs/read/spill_store_test.cc).
   void MountStack(int default_seconds) {
-    mount_ = std::make_unique<Mount>(SharedStack().zips, tmp_ / "mnt", "--cache-size 4M");
+    mount_ = std::make_unique<Mount>(SharedStack().zips, tmp_ / "mnt",
+                                     "--cache-size 4M --spill-size 0");
     ASSERT_TRUE(mount_->ok()) << mount_->result().output;
     m_ = mount_->path();
     length_ = StormLength(default_seconds);
