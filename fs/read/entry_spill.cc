@@ -92,7 +92,7 @@ void EntrySpill::End(State state) {
   cv_.notify_all();
 }
 
-Status EntrySpill::Fill(InflateStream& stream, const std::atomic<bool>& stop,
+Status EntrySpill::Fill(SequentialInflater& inflater, const std::atomic<bool>& stop,
                         std::atomic<uint64_t>* inflated) {
   std::vector<char> buf(kFillChunk);
   uint64_t at = 0;
@@ -102,7 +102,7 @@ Status EntrySpill::Fill(InflateStream& stream, const std::atomic<bool>& stop,
       return Status::IoError(label_ + ": spill stopped");
     }
     size_t length = size_t(std::min<uint64_t>(buf.size(), size_ - at));
-    Result<size_t> got = stream.Inflate(std::span<char>(buf.data(), length));
+    Result<size_t> got = inflater.Inflate(std::span<char>(buf.data(), length));
     if (!got.ok() || *got != length) {
       // The check at the end of the stream (CRC-32, size) fails here too.
       Status s = got.ok() ? Status::Corrupt(label_ + ": deflate data ends early") : got.status();
@@ -125,8 +125,8 @@ Status EntrySpill::Fill(InflateStream& stream, const std::atomic<bool>& stop,
     at += length;
     Publish(at);
   }
-  // The stream checked the CRC-32 and the end of the deflate data when it
-  // produced the last byte (fs/zip/inflate_stream.h): the bytes are good.
+  // The inflater checked the CRC-32 and the end of the deflate data when
+  // it produced the last byte: the bytes are good.
   End(State::kComplete);
   return Status::Ok();
 }

@@ -11,7 +11,7 @@
 // fallback (the checkpoint path) if the inflate stalls or stops.
 //
 // When the inflate reaches the end, the entry's CRC-32 and size are
-// checked (fs/zip/inflate_stream.h): a mismatch, or deflate data that
+// checked (fs/zip/sequential_inflater.h): a mismatch, or deflate data that
 // cannot be decoded, marks the spill corrupt and every later read fails
 // with kCorrupt, never returns the bytes. Any other failure (disk full,
 // I/O error) marks it failed: readers fall back, the caller logs once.
@@ -31,7 +31,7 @@
 
 #include "fs/base/status.h"
 #include "fs/base/unique_fd.h"
-#include "fs/zip/inflate_stream.h"
+#include "fs/zip/sequential_inflater.h"
 
 namespace layerfs {
 
@@ -49,12 +49,12 @@ class EntrySpill {
   // the caller must then read it another way.
   Result<size_t> Read(uint64_t offset, std::span<char> out, bool* fallback);
 
-  // Inflates the whole entry from `stream` (at position 0) into the file,
+  // Inflates the whole entry from `inflater` (at its start) into the file,
   // publishing progress as it goes; stops early, as failed, once `stop` is
   // set. Adds the bytes produced to `*inflated`. Returns why it failed.
   // Called by the filler when it begins: until then readers do not wait.
   void Start();
-  Status Fill(InflateStream& stream, const std::atomic<bool>& stop,
+  Status Fill(SequentialInflater& inflater, const std::atomic<bool>& stop,
               std::atomic<uint64_t>* inflated);
 
   uint64_t size() const { return size_; }

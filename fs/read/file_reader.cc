@@ -270,7 +270,7 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
   }
   std::shared_ptr<EntrySpill> spill =
       resources.spill().Acquire(view.SharedSourceLayer(node), record, *data_offset,
-                                EntryCacheKey(archive, record), resources.checkpoints());
+                                EntryCacheKey(archive, record));
   return std::unique_ptr<FileReader>(
       new StreamedEntryReader(archive, record, *data_offset, resources, std::move(spill)));
 }

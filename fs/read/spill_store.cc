@@ -91,8 +91,7 @@ bool SpillStore::MakeRoomLocked(uint64_t size) {
 
 std::shared_ptr<EntrySpill> SpillStore::Acquire(std::shared_ptr<const Layer> layer,
                                                 uint32_t record, uint64_t data_offset,
-                                                const CacheKey& key,
-                                                CheckpointStore& checkpoints) {
+                                                const CacheKey& key) {
   if (!enabled()) return nullptr;
   CacheKey k = key;
   k.block = 0;
@@ -124,8 +123,7 @@ std::shared_ptr<EntrySpill> SpillStore::Acquire(std::shared_ptr<const Layer> lay
   // With a worker free, the fill starts now: readers may wait for it from
   // their first read (which usually follows this call at once).
   if (running_ + queue_.size() < workers_.size()) spill->Start();
-  queue_.push_back({spill, std::move(layer), record, data_offset,
-                    checkpoints.IndexFor(k, size)});
+  queue_.push_back({spill, std::move(layer), record, data_offset});
   work_cv_.notify_one();
   return spill;
 }
@@ -150,9 +148,8 @@ void SpillStore::Work() {
 
 void SpillStore::Run(Job& job) {
   job.spill->Start();
-  InflateStream stream(job.layer->archive(), job.record, job.data_offset,
-                       std::move(job.checkpoints));
-  Status s = job.spill->Fill(stream, stop_, &bytes_inflated_);
+  SequentialInflater inflater(job.layer->archive(), job.record, job.data_offset);
+  Status s = job.spill->Fill(inflater, stop_, &bytes_inflated_);
   if (s.ok()) {
     entries_spilled_.fetch_add(1, std::memory_order_relaxed);
     return;

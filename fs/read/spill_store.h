@@ -36,7 +36,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "fs/read/checkpoint_store.h"
 #include "fs/read/entry_spill.h"
 #include "fs/read/read_cache.h"
 #include "fs/union/layer.h"
@@ -80,8 +79,7 @@ class SpillStore {
   // started in the background if there is none; null when it cannot be
   // spilled (disabled, no room, directory unusable).
   std::shared_ptr<EntrySpill> Acquire(std::shared_ptr<const Layer> layer, uint32_t record,
-                                      uint64_t data_offset, const CacheKey& key,
-                                      CheckpointStore& checkpoints);
+                                      uint64_t data_offset, const CacheKey& key);
 
   SpillStats stats() const;
   bool enabled() const { return options_.capacity > 0; }
@@ -97,7 +95,6 @@ class SpillStore {
     std::shared_ptr<const Layer> layer;
     uint32_t record = 0;
     uint64_t data_offset = 0;
-    std::shared_ptr<CheckpointIndex> checkpoints;
   };
 
   bool MakeRoomLocked(uint64_t size);
