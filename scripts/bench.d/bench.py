@@ -17,6 +17,7 @@ Stdlib only; needs root.
 
 import argparse
 import hashlib
+import json
 import math
 import os
 import platform
@@ -32,10 +33,17 @@ import time
 import zipfile
 
 LAYERS = ["L1", "L2", "L3", "L4", "L5"]
+# The heavy ML layer, mounted on its own: numba, llvmlite and numpy, with
+# libLLVM (about 105 MiB, one deflated entry) in lib/.
+HEAVY = "H"
+HEAVY_CMD = ["/usr/bin/python3", "-S", "-c",
+             "import numba; assert numba.njit(lambda x: x + 1)(1) == 2"]
 SITE = "python/lib/python3.11/site-packages"
 PY = "/usr/bin/python3"
+
 CMD_TIMEOUT = 120
 RANDOM_READS = 5000
+BIG_MIB = 120  # the size of big.zip's one entry
 RANDOM_MAX_SECONDS = 10
 SEQ_MAX_SECONDS = 20
 
@@ -56,9 +64,14 @@ FIGURES = [
     ("node_warm", "Node `require` S3 SDK, warm", "s", "low"),
     ("jq_cold", "exec `bin/jq --version`, cold", "s", "low"),
     ("jq_warm", "exec `bin/jq --version`, warm", "s", "low"),
-    ("big_seq", "120 MiB entry: first sequential read", "MiB/s", "high"),
-    ("big_rand", "120 MiB entry: 4 KiB random preads", "reads/s", "high"),
+    ("heavy_cold", "ML layer: `import numba` + JIT, cold", "s", "low"),
+    ("heavy_warm", "ML layer: `import numba` + JIT, warm", "s", "low"),
+    ("heavy_amp", "ML layer: bytes decompressed ÷ bytes served, cold", "×", "low"),
+    ("big_seq", "120 MiB entry: open + first sequential read", "MiB/s", "high"),
+    ("big_rand", "120 MiB entry: open + 4 KiB random preads", "reads/s", "high"),
+    ("big_unzip", "120 MiB entry: `unzip -p` of it, the zlib baseline", "MiB/s", "high"),
     ("rss", "daemon peak RSS, layer stack (all daemons)", "MiB", "low"),
+    ("rss_heavy", "daemon peak RSS, ML layer", "MiB", "low"),
     ("rss_big", "daemon peak RSS, 120 MiB entry", "MiB", "low"),
     ("disk", "extra storage", "MiB", "low"),
 ]
@@ -70,8 +83,9 @@ SHORT = {  # chart labels
     "numpy_warm": "numpy warm", "pandas_cold": "pandas cold",
     "pandas_warm": "pandas warm", "node_cold": "node cold",
     "node_warm": "node warm", "jq_cold": "jq cold", "jq_warm": "jq warm",
+    "heavy_cold": "ML import cold", "heavy_warm": "ML import warm",
     "big_seq": "big seq read", "big_rand": "big rand reads", "rss": "RSS",
-    "rss_big": "RSS big",
+    "rss_heavy": "RSS ML", "rss_big": "RSS big",
 }
 
 
@@ -231,9 +245,15 @@ class Contender:
     def extra_storage(self):
         return 0.0
 
-    def big_file(self):
-        """Sets up the 120 MiB entry; returns (path, cleanup)."""
+    def layer_tree(self, key):
+        """Presents the one zip self.layers[key] on its own; returns (root,
+        cleanup) and leaves the daemons serving it in self.single_pids."""
         raise NotImplementedError
+
+    def amplification(self, root):
+        """Bytes decompressed ÷ bytes served by the daemon of root, for the
+        contenders that count them."""
+        return None
 
 
 def resolve_clashes(zip_path, dest):
@@ -289,13 +309,14 @@ class UnzipContender(Contender):
     def extra_storage(self):
         return du_mib(self.root)
 
-    def big_file(self):
-        dest = os.path.join(os.path.dirname(self.root), "big")
+    def layer_tree(self, key):
+        dest = os.path.join(os.path.dirname(self.root), "single-" + key)
         if os.path.lexists(dest):
             shutil.rmtree(dest)
         os.makedirs(dest)
-        run(["unzip", "-o", "-q", self.layers["big"], "-d", dest])
-        return os.path.join(dest, "big/blob.bin"), lambda: shutil.rmtree(dest)
+        self.single_pids = []
+        run(["unzip", "-o", "-q", self.layers[key], "-d", dest])
+        return dest, lambda: shutil.rmtree(dest)
 
 
 class UnzipDisk(UnzipContender):
@@ -351,18 +372,18 @@ class FuseZipOverlay(Contender):
         wait_gone(self.pids)
         self.pids = []
 
-    def big_file(self):
-        mnt = os.path.join(self.work, "fz-big")
+    def layer_tree(self, key):
+        mnt = os.path.join(self.work, "fz-" + key)
         os.makedirs(mnt, exist_ok=True)
         saved, self.pids = self.pids, []
-        self.mount_zip(self.layers["big"], mnt)
-        big_pids, self.pids = self.pids, saved
+        self.mount_zip(self.layers[key], mnt)
+        self.single_pids, self.pids = self.pids, saved
+        pids = self.single_pids
 
         def cleanup():
             force_unmount(mnt)
-            wait_gone(big_pids)
-        self.big_pids = big_pids
-        return os.path.join(mnt, "big/blob.bin"), cleanup
+            wait_gone(pids)
+        return mnt, cleanup
 
 
 class Layerfs(Contender):
@@ -405,12 +426,18 @@ class Layerfs(Contender):
         self.unmount(self.root, self.pids)
         self.pids = []
 
-    def big_file(self):
-        mnt = os.path.join(self.work, "layerfs-big")
+    def layer_tree(self, key):
+        mnt = os.path.join(self.work, "layerfs-" + key)
         os.makedirs(mnt, exist_ok=True)
-        pids = self.mount([self.layers["big"]], mnt)
-        self.big_pids = pids
-        return os.path.join(mnt, "big/blob.bin"), lambda: self.unmount(mnt, pids)
+        pids = self.mount([self.layers[key]], mnt)
+        self.single_pids = pids
+        return mnt, lambda: self.unmount(mnt, pids)
+
+    def amplification(self, root):
+        _, out = run([self.binary, "stats", "--json", root])
+        doc = json.loads(out)
+        served = doc.get("bytes_served") or 0
+        return doc.get("bytes_decompressed", 0) / served if served else None
 
 
 # ---------------------------------------------------------------- figures
@@ -421,7 +448,8 @@ class Bench:
         self.work = work
         self.empty = os.path.join(work, "cwd")  # no node_modules, no packages
         os.makedirs(self.empty)
-        self.layers = {n: os.path.join(args.layers, n + ".zip") for n in LAYERS + ["big"]}
+        self.layers = {n: os.path.join(args.layers, n + ".zip")
+                       for n in LAYERS + [HEAVY, "big"]}
         self.reader = os.path.join(work, "randread")
         run(["cc", "-O2", "-o", self.reader,
              os.path.join(os.path.dirname(os.path.abspath(__file__)), "randread.c")])
@@ -442,13 +470,14 @@ class Bench:
 
     def env(self, root, stem):
         """The environment of a timed command: the runtimes' search paths
-        point into the tree; LD_LIBRARY_PATH only for jq, so that python and
-        node do not look for libc and friends in the tree first."""
+        point into the tree; LD_LIBRARY_PATH only for jq and the ML layer
+        (whose libLLVM is in its lib/), so that python and node do not look
+        for libc and friends in the tree first."""
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
                "HOME": self.empty, "PYTHONDONTWRITEBYTECODE": "1",
                "PYTHONPATH": os.path.join(root, SITE),
                "NODE_PATH": os.path.join(root, "nodejs/node_modules")}
-        if stem == "jq":
+        if stem in ("jq", "heavy"):
             env["LD_LIBRARY_PATH"] = os.path.join(root, "lib")
         return env
 
@@ -532,35 +561,95 @@ class Bench:
             if c.is_fuse:
                 self.guarded(c, run_no, "teardown", c.teardown)
         for c in self.contenders:
+            self.measure_heavy(c, run_no)
             self.measure_big(c, run_no)
 
-    def measure_big(self, c, run_no):
-        res = self.results[c.name]
+    def single(self, c, run_no, what, key, fn):
+        """Presents layer `key` alone for contender c, caches dropped (a
+        fresh mount for FUSE contenders), and calls fn(root); then takes it
+        down.  Returns the daemons' peak RSS (MiB) or None."""
         cleanup = None
         try:
             drop_caches()
-            path, cleanup = c.big_file()
+            root, cleanup = c.layer_tree(key)
             drop_caches()
-            _, out = run([self.reader, path, str(RANDOM_READS),
-                          str(SEQ_MAX_SECONDS), str(RANDOM_MAX_SECONDS)])
-            seq_bytes, seq_secs, done, secs = out.split()
-            res["big_seq"].append(int(seq_bytes) / 2**20 / float(seq_secs))
-            res["big_rand"].append(int(done) / float(secs))
-            if int(seq_bytes) < os.path.getsize(path):
-                self.fail(c, run_no, "120 MiB entry",
-                          f"sequential read stopped after {SEQ_MAX_SECONDS} s at "
-                          f"{int(seq_bytes) / 2**20:.1f} MiB")
-            if int(done) < RANDOM_READS:
-                self.fail(c, run_no, "120 MiB entry",
-                          f"random reads stopped after {RANDOM_MAX_SECONDS} s "
-                          f"({done} of {RANDOM_READS} done)")
-            if c.is_fuse:
-                res["rss_big"].append(sum(vm_hwm_kib(p) for p in c.big_pids) / 1024)
+            fn(root)
+            return sum(vm_hwm_kib(p) for p in c.single_pids) / 1024 if c.is_fuse else None
         except Failed as e:
-            self.fail(c, run_no, "120 MiB entry", e)
+            self.fail(c, run_no, what, e)
+            return None
         finally:
             if cleanup:
-                self.guarded(c, run_no, "120 MiB entry cleanup", cleanup)
+                self.guarded(c, run_no, what + " cleanup", cleanup)
+
+    def measure_big(self, c, run_no):
+        """The 120 MiB entry: a sequential read and random reads, each on a
+        fresh mount and timed from open()."""
+        res = self.results[c.name]
+        what = "120 MiB entry"
+
+        def sequential(root):
+            path = os.path.join(root, "big/blob.bin")
+            _, out = run([self.reader, "seq", path, str(SEQ_MAX_SECONDS)])
+            got, secs = out.split()
+            res["big_seq"].append(int(got) / 2**20 / float(secs))
+            if int(got) < os.path.getsize(path):
+                self.fail(c, run_no, what, f"sequential read stopped after "
+                          f"{SEQ_MAX_SECONDS} s at {int(got) / 2**20:.1f} MiB")
+
+        def random_reads(root):
+            _, out = run([self.reader, "rand", os.path.join(root, "big/blob.bin"),
+                          str(RANDOM_READS), str(RANDOM_MAX_SECONDS)])
+            done, secs = out.split()
+            res["big_rand"].append(int(done) / float(secs))
+            if int(done) < RANDOM_READS:
+                self.fail(c, run_no, what, f"random reads stopped after "
+                          f"{RANDOM_MAX_SECONDS} s ({done} of {RANDOM_READS} done)")
+
+        rss = [self.single(c, run_no, what, "big", sequential),
+               self.single(c, run_no, what, "big", random_reads)]
+        if isinstance(c, UnzipDisk):
+            # What inflating the entry costs unzip itself (zlib), zip cold.
+            drop_caches()
+            secs, _ = run(f"unzip -p '{self.layers['big']}' big/blob.bin >/dev/null",
+                          shell=True)
+            res["big_unzip"].append(BIG_MIB / secs)
+        if c.is_fuse:
+            res["rss_big"].append(max((r for r in rss if r is not None), default=None))
+
+    def measure_heavy(self, c, run_no):
+        """The ML layer alone: `import numba` and one JIT compile, cold then
+        warm, and what the cold import cost in decompression."""
+        res = self.results[c.name]
+        values = {}
+
+        def imports(root):
+            env = self.env(root, "heavy")
+            values["heavy_cold"] = run(HEAVY_CMD, env=env, cwd=self.empty)[0]
+            values["heavy_amp"] = c.amplification(root)
+            values["heavy_warm"] = run(HEAVY_CMD, env=env, cwd=self.empty)[0]
+            if run_no == 0:
+                self.verify_heavy(c, root)
+
+        rss = self.single(c, run_no, "ML layer", HEAVY, imports)
+        for key in ("heavy_cold", "heavy_warm", "heavy_amp"):
+            res[key].append(values.get(key))
+        if c.is_fuse:
+            res["rss_heavy"].append(rss)
+
+    def verify_heavy(self, c, root):
+        """Checks that numba and libLLVM come from the tree under test."""
+        probe = ("import sys, numba, llvmlite.binding\n"
+                 "llvm = [l.split()[-1] for l in open('/proc/self/maps') if 'libLLVM' in l]\n"
+                 "bad = [p for p in [numba.__file__, *llvm[:1]] if not p.startswith(sys.argv[1])]\n"
+                 "print('ML layer: ok' if llvm and not bad else "
+                 "'ML layer: NOT FROM TREE ' + ' '.join(bad or ['libLLVM not loaded']))\n")
+        try:
+            out = run([PY, "-S", "-c", probe, root], env=self.env(root, "heavy"),
+                      cwd=self.empty)[1]
+            self.checks[c.name].append(out.strip())
+        except Failed as e:
+            self.checks[c.name].append(f"ML layer: FAILED {e}")
 
     def verify(self, c):
         """Checks that imports and the loader really use the tree under test."""
@@ -712,7 +801,20 @@ def fmt(v, unit):
         return f"{v:.1f}"
     if unit == "MiB":
         return f"{v:.0f}"
+    if unit == "×":
+        return f"{v:.2f}"
     return f"{v:.3f}" if v < 10 else f"{v:.1f}"
+
+
+def spread(vs):
+    """" ±P%": half the range of the runs' values, in percent of their
+    median; empty for fewer than two runs."""
+    if len(vs) < 2:
+        return ""
+    m = statistics.median(vs)
+    if m == 0:
+        return ""
+    return f" ±{(max(vs) - min(vs)) / 2 / abs(m) * 100:.0f}%"
 
 
 def ratio(subject, other, better):
@@ -741,15 +843,17 @@ def report(bench, args, started):
     have_layerfs = "layerfs" in names and any(bench.results["layerfs"]["ready"])
     subject = "layerfs" if have_layerfs else "fuse-zip + overlayfs"
     others = [n for n in names if n != subject and n != "layerfs"]
-    med = {n: {k: (statistics.median(v) if (v := [x for x in bench.results[n][k]
-                                                   if x is not None]) else None)
-               for k, *_ in FIGURES} for n in names}
+    values = {n: {k: [x for x in bench.results[n][k] if x is not None]
+                  for k, *_ in FIGURES} for n in names}
+    med = {n: {k: statistics.median(v) if v else None for k, v in values[n].items()}
+           for n in names}
     short = {"unzip → disk": "disk", "unzip → tmpfs": "tmpfs",
              "fuse-zip + overlayfs": "fuse-zip", "layerfs": "layerfs"}
     lines = ["# layerfs benchmark", "",
              f"Machine: {machine()}  ",
              f"Stack: {layer_summary(args.layers)}  ",
-             f"Runs: {args.runs}, medians; total bench time "
+             f"Runs: {args.runs}; each cell is the median of the runs and ±P% "
+             "half their range (max − min) in percent of it; total bench time "
              f"{time.time() - started:.0f} s; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  ",
              f"Load average (1 min): {bench.load_start:.2f} at start, "
              f"{os.getloadavg()[0]:.2f} at end"
@@ -762,7 +866,7 @@ def report(bench, args, started):
     chart = []
     for key, label, unit, better in FIGURES:
         row = [f"{label} ({unit})"]
-        row += [fmt(med[n][key], unit) for n in names]
+        row += [fmt(med[n][key], unit) + spread(values[n][key]) for n in names]
         rs = [ratio(med[subject][key], med[o][key], better) for o in others]
         row += ["–" if r is None else f"{r:.2g}×" if r < 0.1 else f"{r:.2f}×" for r in rs]
         lines.append("| " + " | ".join(row) + " |")
@@ -783,11 +887,16 @@ def report(bench, args, started):
         "NODE_PATH, jq with LD_LIBRARY_PATH=tree/lib (checked below); read every "
         "file is `find -type f -print0 | xargs -0 -P 2 -n 200 cat` (two readers; "
         "`-P 1` for one reader, whose time over the two readers' shows how reads "
-        "scale over two cores); the 120 MiB entry "
-        "is read once sequentially, then its pages are dropped (fadvise) and "
-        f"{RANDOM_READS} preads of 4 KiB at random offsets follow (fuse-zip: one "
-        "fuse-zip mount of big.zip, no overlay). RSS is VmHWM summed over the "
-        "contender's daemons, highest of the run.", ""]
+        "scale over two cores). The ML layer (H.zip: numba, llvmlite, numpy and "
+        "libLLVM) and the 120 MiB entry (big.zip) are each presented alone (one "
+        "fuse-zip mount, no overlay; unzip into a fresh directory): `import numba` "
+        "plus one JIT compile with LD_LIBRARY_PATH=tree/lib, cold then warm; the "
+        "120 MiB entry read once sequentially with 1 MiB reads, then, on a fresh "
+        f"mount with caches dropped, {RANDOM_READS} preads of 4 KiB at random "
+        "offsets; both timed from open(), where fuse-zip inflates the whole "
+        "entry. Decompressed ÷ served is layerfs's own count (`layerfs stats`) "
+        "after the cold import. RSS is VmHWM summed over the contender's "
+        "daemons, highest of the run.", ""]
     lines.append("## Checks")
     for n in names:
         for chk in bench.checks[n]:
@@ -884,7 +993,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--layers", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--layerfs", default="")
     ap.add_argument("--layerfs-note", default="",
                     help="why layerfs is not measured, for the report")

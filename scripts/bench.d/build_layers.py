@@ -3,7 +3,7 @@
 
 Called by scripts/make-bench-layers, which has already unpacked the Debian
 packages (one directory per package under PKGROOT) and run `npm ci`
-(NODEDIR/node_modules).  Writes L1.zip .. L5.zip and big.zip to OUTDIR and
+(NODEDIR/node_modules).  Writes L1.zip .. L5.zip, H.zip and big.zip to OUTDIR and
 prints a summary.  Stdlib only; run it with Debian's /usr/bin/python3 so the
 .pyc files match the interpreter the benchmark uses.
 
@@ -41,6 +41,11 @@ L1_PKGS = ["python3-boto3", "python3-botocore", "python3-s3transfer",
            "python3-charset-normalizer", "python3-chardet", "python3-idna"]
 L2_PKGS = ["python3-numpy", "python3-pandas", "python3-pandas-lib",
            "python3-tz", "python3-dateutil", "python3-six"]
+# The heavy ML layer: what `import numba` needs, with libLLVM in lib/ as
+# a layer built for Lambda carries it (llvmlite links to libLLVM-14.so.1).
+H_PKGS = ["python3-numba", "python3-llvmlite", "python3-numpy"]
+H_LIBS = ["libllvm14"]
+LIBDIR = "usr/lib/x86_64-linux-gnu"
 BIG_SIZE = 120 * 1024 * 1024
 
 
@@ -106,6 +111,17 @@ def stage_l4(pkgroot, dst):
                 os.symlink(soname, path)
     # An absolute symlink into /opt, as layers built for Lambda have.
     os.symlink("/opt/bin/jq", os.path.join(dst, "bin/jq-opt"))
+
+
+def stage_heavy(pkgroot, dst):
+    stage_python(pkgroot, H_PKGS, dst)
+    os.makedirs(os.path.join(dst, "lib"))
+    for pkg in H_LIBS:
+        libdir = os.path.join(pkgroot, pkg, LIBDIR)
+        for name in sorted(os.listdir(libdir)):
+            if name.startswith("lib") and ".so" in name:
+                shutil.copy2(os.path.join(libdir, name), os.path.join(dst, "lib", name),
+                             follow_symlinks=False)
 
 
 def write_file(path, data, mode=0o644):
@@ -245,7 +261,7 @@ def main():
     pkgroot, nodedir, stage, outdir = sys.argv[1:5]
     os.environ["TZ"] = "UTC"
     shutil.rmtree(stage, ignore_errors=True)
-    layers = {n: os.path.join(stage, n) for n in ["L1", "L2", "L3", "L4", "L5"]}
+    layers = {n: os.path.join(stage, n) for n in ["L1", "L2", "L3", "L4", "L5", "H"]}
     stage_python(pkgroot, L1_PKGS, layers["L1"])
     stage_python(pkgroot, L2_PKGS, layers["L2"])
     os.makedirs(os.path.join(layers["L3"], "nodejs"))
@@ -255,9 +271,10 @@ def main():
         shutil.copy2(os.path.join(nodedir, f), os.path.join(layers["L3"], "nodejs", f))
     stage_l4(pkgroot, layers["L4"])
     stage_l5(stage, layers["L5"])
+    stage_heavy(pkgroot, layers["H"])
     for name, root in layers.items():
         set_mtimes(root, EPOCH_L5 if name == "L5" else EPOCH)
-    for name in ["L1", "L2", "L5"]:
+    for name in ["L1", "L2", "L5", "H"]:
         compile_pycs(layers[name])
         set_mtimes(layers[name], EPOCH_L5 if name == "L5" else EPOCH)
 
@@ -271,9 +288,9 @@ def main():
     lines = ["| zip | entries | files | dirs | symlinks | zipped MiB | unzipped MiB |",
              "|---|---|---|---|---|---|---|"]
     total = {k: 0 for k in ["entries", "files", "dirs", "symlinks", "bytes", "zip"]}
-    for name in ["L1", "L2", "L3", "L4", "L5", "big"]:
+    for name in ["L1", "L2", "L3", "L4", "L5", "H", "big"]:
         s = results[name]
-        if name != "big":
+        if name not in ("H", "big"):
             for k in total:
                 total[k] += s[k]
         lines.append(f"| {name}.zip | {s['entries']} | {s['files']} | {s['dirs']} | "
