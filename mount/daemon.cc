@@ -24,6 +24,7 @@
 #include "fs/union/union_view.h"
 #include "mount/fuse_ops.h"
 #include "mount/logging.h"
+#include "mount/mount_flags.h"
 #include "mount/mount_state.h"
 #include "fs/lambda/stack_resolver.h"
 #include "mount/readiness.h"
@@ -211,22 +212,6 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
   }
   state.control_socket = (*control)->socket_path();
   return std::move(*control);
-}
-
-// The kernel's view of the mount must be read-only, nosuid and nodev
-// whatever options reached it; a mount that is not is refused before
-// anyone is told it is ready.
-Status CheckMountFlags(const std::string& mountpoint) {
-  struct statvfs vfs;
-  if (::statvfs(mountpoint.c_str(), &vfs) != 0) {
-    return Status::IoError("mountpoint " + mountpoint + ": statvfs: " + std::strerror(errno));
-  }
-  constexpr unsigned long kRequired = ST_RDONLY | ST_NOSUID | ST_NODEV;
-  if ((vfs.f_flag & kRequired) != kRequired) {
-    return Status::InvalidArgument("mountpoint " + mountpoint +
-                                   ": the kernel did not mount it ro,nosuid,nodev; refusing to serve");
-  }
-  return Status::Ok();
 }
 
 // Serves until unmounted or signalled. The readiness thread stats the

@@ -20,7 +20,7 @@ declare -A allowed=(
   [mount/common]="mount/control_channel.h mount/logging.h mount/mount_options.h fs/base/"
   # The libfuse adapter and daemon life: everything but the command line.
   [mount]="mount/access_log.h mount/control_channel.h mount/daemon.h mount/fuse_ops.h
-           mount/logging.h mount/mount_options.h mount/mount_state.h mount/readiness.h
+           mount/logging.h mount/mount_flags.h mount/mount_options.h mount/mount_state.h mount/readiness.h
            mount/reply.h mount/stack_control.h mount/stack_swap.h mount/stats.h fs/"
   # The command line: fs/ and what it shares with the daemon, never the adapter.
   [mount/cli]="mount/cli/ mount/control_channel.h mount/logging.h mount/mount_options.h fs/"
