@@ -5,14 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <cstdlib>
-#include <iostream>
+#include <ostream>
 
 #include "fs/source/http_source.h"
 #include "mount/cli/remount_command.h"
 #include "mount/cli/env_command.h"
+#include "mount/cli/exit_codes.h"
 #include "mount/cli/inspect_command.h"
 #include "mount/cli/lambda_mount.h"
 #include "mount/logging.h"
@@ -91,9 +90,9 @@ the SOURCE field only names the mount (write "layerfs").
 exit codes: 0 success, 1 runtime error, 2 usage error
 )";
 
-int UsageError(const std::string& message) {
-  std::fprintf(stderr, "layerfs: %s\nTry 'layerfs --help'.\n", message.c_str());
-  return 2;
+int UsageError(std::ostream& err, const std::string& message) {
+  err << "layerfs: " << message << "\nTry 'layerfs --help'.\n";
+  return kExitUsage;
 }
 
 bool IsIgnoredMountOption(const std::string& key) {
@@ -111,42 +110,16 @@ bool IsIgnoredMountOption(const std::string& key) {
   return false;
 }
 
-std::optional<uint64_t> ParseNumber(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  try {
-    return std::stoull(text);
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-// Takes the value of an option that needs one: "--opt VALUE" or "--opt=VALUE".
-std::optional<std::string> TakeValue(const std::vector<std::string>& args, size_t& i,
-                                     const std::string& flag) {
-  const std::string& a = args[i];
-  if (a.size() > flag.size() && a.compare(0, flag.size() + 1, flag + "=") == 0) {
-    return a.substr(flag.size() + 1);
-  }
-  if (i + 1 >= args.size()) return std::nullopt;
-  return args[++i];
-}
-
-int RunUnmountCommand(const std::vector<std::string>& args, const DaemonEntry& daemon) {
+int RunUnmountCommand(const std::vector<std::string>& args, const DaemonEntry& daemon,
+                      std::ostream& err) {
   bool lazy = false;
-  std::vector<std::string> positional;
-  for (const std::string& a : args) {
-    if (a == "--lazy" || a == "-z") {
-      lazy = true;
-    } else if (!a.empty() && a[0] == '-') {
-      return UsageError("unmount: unknown option " + a);
-    } else {
-      positional.push_back(a);
-    }
+  Result<ParsedArgs> parsed =
+      ParseArgs(args, {{.name = "--lazy", .short_name = "-z", .apply = Flag(lazy)}});
+  if (!parsed.ok()) return UsageError(err, "unmount: " + parsed.status().message());
+  if (parsed->positional.size() != 1) {
+    return UsageError(err, "unmount takes exactly one MOUNTPOINT");
   }
-  if (positional.size() != 1) return UsageError("unmount takes exactly one MOUNTPOINT");
-  return daemon.unmount(positional[0], lazy);
+  return daemon.unmount(parsed->positional[0], lazy);
 }
 
 // Checks that --ready-fd names a descriptor open in this process, before
@@ -171,37 +144,21 @@ Status TakeReadyFd(MountOptions& options) {
 
 // `flags` is null for the mount.fuse3 form, which skips Lambda's checks.
 int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
-                    const DaemonEntry& daemon) {
-  if (!options.ok()) return UsageError(options.status().message());
+                    const DaemonEntry& daemon, std::ostream& err) {
+  if (!options.ok()) return UsageError(err, options.status().message());
   if (Status s = SetupLogging(options->log_level, LogTarget::kStderr); !s.ok()) {
-    return UsageError(s.message());
+    return UsageError(err, s.message());
   }
-  if (Status s = TakeReadyFd(*options); !s.ok()) return UsageError(s.message());
+  if (Status s = TakeReadyFd(*options); !s.ok()) return UsageError(err, s.message());
   Result<LayerStack> layers = OpenMountStack(*options, flags);
   if (!layers.ok()) {
-    std::fprintf(stderr, "layerfs: %s; nothing mounted\n", layers.status().message().c_str());
-    return 1;
+    err << "layerfs: " << layers.status().message() << "; nothing mounted\n";
+    return kExitFailed;
   }
   return daemon.mount(*options, std::move(*layers));
 }
 
 }  // namespace
-
-std::optional<uint64_t> ParseSize(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  uint64_t scale = 1;
-  std::string digits = text;
-  switch (text.back()) {
-    case 'k': case 'K': scale = 1ull << 10; break;
-    case 'm': case 'M': scale = 1ull << 20; break;
-    case 'g': case 'G': scale = 1ull << 30; break;
-    default: break;
-  }
-  if (scale != 1) digits.pop_back();
-  std::optional<uint64_t> n = ParseNumber(digits);
-  if (!n || *n > UINT64_MAX / scale) return std::nullopt;
-  return *n * scale;
-}
 
 Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
   size_t start = 0;
@@ -256,88 +213,53 @@ Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
 
 namespace {
 
-// Puts flags and -o lists into `options` and the rest into `positional`.
-Status ParseMountFlags(const std::vector<std::string>& args, MountOptions& options,
-                       std::vector<std::string>& positional) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const std::string& flag) { return TakeValue(args, i, flag); };
-    if (a == "-f" || a == "--foreground") {
-      options.foreground = true;
-    } else if (a == "-d" || a == "--debug") {
-      options.fuse_debug = true;
-      options.foreground = true;
-    } else if (a == "-o" || a.rfind("-o", 0) == 0) {
-      std::optional<std::string> list = a == "-o" ? value("-o") : a.substr(2);
-      if (!list) return Status::InvalidArgument("-o needs a value");
-      if (Status s = ApplyMountOptionList(*list, options); !s.ok()) return s;
-    } else if (a == "--cache-size" || a.rfind("--cache-size=", 0) == 0) {
-      std::optional<std::string> v = value("--cache-size");
-      std::optional<uint64_t> size = v ? ParseSize(*v) : std::nullopt;
-      if (!size) return Status::InvalidArgument("--cache-size needs a size like 64M");
-      options.cache_size = *size;
-    } else if (a == "--spill-size" || a.rfind("--spill-size=", 0) == 0) {
-      std::optional<std::string> v = value("--spill-size");
-      std::optional<uint64_t> size = v ? ParseSize(*v) : std::nullopt;
-      if (!size) return Status::InvalidArgument("--spill-size needs a size like 2G (0: none)");
-      options.spill_size = *size;
-    } else if (a == "--spill-dir" || a.rfind("--spill-dir=", 0) == 0) {
-      std::optional<std::string> v = value("--spill-dir");
-      if (!v || v->empty()) return Status::InvalidArgument("--spill-dir needs a directory");
-      options.spill_dir = *v;
-    } else if (a == "--log-level" || a.rfind("--log-level=", 0) == 0) {
-      std::optional<std::string> v = value("--log-level");
-      if (!v || !IsLogLevel(*v)) {
-        return Status::InvalidArgument("--log-level needs one of trace, debug, info, warn, "
-                                       "error, critical, off");
-      }
-      options.log_level = *v;
-    } else if (a == "--log-file" || a.rfind("--log-file=", 0) == 0) {
-      std::optional<std::string> v = value("--log-file");
-      if (!v) return Status::InvalidArgument("--log-file needs a file");
-      options.log_file = *v;
-    } else if (a == "--access-log" || a.rfind("--access-log=", 0) == 0) {
-      std::optional<std::string> v = value("--access-log");
-      if (!v || v->empty()) return Status::InvalidArgument("--access-log needs a file");
-      options.access_log = *v;
-    } else if (a == "--function" || a.rfind("--function=", 0) == 0) {
-      std::optional<std::string> v = value("--function");
-      if (!v || v->empty()) return Status::InvalidArgument("--function needs a JSON file");
-      options.function_config = *v;
-    } else if (a == "--store" || a.rfind("--store=", 0) == 0) {
-      std::optional<std::string> v = value("--store");
-      if (!v || v->empty()) return Status::InvalidArgument("--store needs a directory");
-      options.store_dir = *v;
-    } else if (a == "--remote-timeout" || a.rfind("--remote-timeout=", 0) == 0) {
-      std::optional<std::string> v = value("--remote-timeout");
-      std::optional<uint64_t> secs = v ? ParseNumber(*v) : std::nullopt;
-      if (!secs || *secs == 0 || *secs > 3600) {
-        return Status::InvalidArgument("--remote-timeout needs seconds, 1 to 3600");
-      }
-      options.remote_timeout_s = uint32_t(*secs);
-    } else if (a == "--ready-fd" || a.rfind("--ready-fd=", 0) == 0) {
-      std::optional<std::string> v = value("--ready-fd");
-      std::optional<uint64_t> fd = v ? ParseNumber(*v) : std::nullopt;
-      if (!fd || *fd > 65535) return Status::InvalidArgument("--ready-fd needs a descriptor number");
-      options.ready_fd = int(*fd);
-    } else if (a == "--") {
-      positional.insert(positional.end(), args.begin() + long(i) + 1, args.end());
-      break;
-    } else if (a.size() > 1 && a[0] == '-') {
-      return Status::InvalidArgument("mount: unknown option " + a);
-    } else {
-      positional.push_back(a);
-    }
+// The options of `mount` and of the mount.fuse3 form; with `lambda` (the
+// `mount` command) also Lambda's checks. One line per option.
+std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
+  std::vector<ArgOption> table = {
+      {.name = "--foreground", .short_name = "-f", .apply = Flag(o.foreground)},
+      {.name = "--debug", .short_name = "-d", .apply = [&o](const std::string&) {
+         o.fuse_debug = o.foreground = true;
+         return Status::Ok();
+       }},
+      {.name = "-o", .value = "a value",
+       .apply = [&o](const std::string& list) { return ApplyMountOptionList(list, o); },
+       .allow_empty = true},
+      {.name = "--cache-size", .value = "a size like 64M", .apply = Size(o.cache_size)},
+      {.name = "--spill-size", .value = "a size like 2G (0: none)", .apply = Size(o.spill_size)},
+      {.name = "--spill-dir", .value = "a directory", .apply = Text(o.spill_dir)},
+      {.name = "--log-level",
+       .value = "one of trace, debug, info, warn, error, critical, off",
+       .apply = [&o](const std::string& v) {
+         if (!IsLogLevel(v)) return RejectValue();
+         o.log_level = v;
+         return Status::Ok();
+       }},
+      {.name = "--log-file", .value = "a file", .apply = Text(o.log_file), .allow_empty = true},
+      {.name = "--access-log", .value = "a file", .apply = Text(o.access_log)},
+      {.name = "--function", .value = "a JSON file", .apply = Text(o.function_config)},
+      {.name = "--store", .value = "a directory", .apply = Text(o.store_dir)},
+      {.name = "--remote-timeout", .value = "seconds, 1 to 3600",
+       .apply = Number(1, 3600, [&o](uint64_t s) { o.remote_timeout_s = uint32_t(s); })},
+      {.name = "--ready-fd", .value = "a descriptor number",
+       .apply = Number(0, 65535, [&o](uint64_t fd) { o.ready_fd = int(fd); })},
+  };
+  if (lambda != nullptr) {
+    table.push_back({.name = "--no-limits", .apply = Flag(lambda->no_limits)});
+    table.push_back({.name = "--code", .value = "the function's zip or directory",
+                     .apply = Text(lambda->code)});
   }
-  return Status::Ok();
+  return table;
 }
 
 }  // namespace
 
-Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args) {
+Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args,
+                                    LambdaMountFlags* lambda) {
   MountOptions options;
-  std::vector<std::string> positional;
-  if (Status s = ParseMountFlags(args, options, positional); !s.ok()) return s;
+  Result<ParsedArgs> parsed = ParseArgs(args, MountTable(options, lambda));
+  if (!parsed.ok()) return parsed.status().WithContext("mount: ");
+  std::vector<std::string> positional = std::move(parsed->positional);
   if (!options.function_config.empty()) {
     if (positional.size() != 1) {
       return Status::InvalidArgument(
@@ -382,8 +304,9 @@ std::vector<std::string> SplitHelperSource(const std::string& source) {
 Result<MountOptions> ParseHelperArgs(const std::string& source,
                                      const std::vector<std::string>& args) {
   MountOptions options;
-  std::vector<std::string> positional;
-  if (Status s = ParseMountFlags(args, options, positional); !s.ok()) return s;
+  Result<ParsedArgs> parsed = ParseArgs(args, MountTable(options, nullptr));
+  if (!parsed.ok()) return parsed.status();
+  const std::vector<std::string>& positional = parsed->positional;
   if (positional.size() != 1) {
     return Status::InvalidArgument("expected SOURCE MOUNTPOINT [-o OPTIONS]");
   }
@@ -398,35 +321,36 @@ Result<MountOptions> ParseHelperArgs(const std::string& source,
   return options;
 }
 
-int RunCli(const std::vector<std::string>& args, const DaemonEntry& daemon) {
-  if (args.empty()) return UsageError("no command given");
+int RunCli(const std::vector<std::string>& args, const DaemonEntry& daemon, std::ostream& out,
+           std::ostream& err) {
+  if (args.empty()) return UsageError(err, "no command given");
   const std::string& command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "--help" || command == "-h" || command == "help") {
-    std::fputs(kUsage, stdout);
-    return 0;
+    out << kUsage;
+    return kExitOk;
   }
   if (command == "--version" || command == "-V") {
-    std::puts(kVersion);
-    return 0;
+    out << kVersion << "\n";
+    return kExitOk;
   }
   if (command == "mount") {
-    Result<LambdaMountFlags> lambda = TakeLambdaMountFlags(rest);
-    if (!lambda.ok()) return UsageError(lambda.status().message());
-    return RunMountCommand(ParseMountArgs(rest), &*lambda, daemon);
+    LambdaMountFlags lambda;
+    Result<MountOptions> options = ParseMountArgs(rest, &lambda);
+    return RunMountCommand(std::move(options), &lambda, daemon, err);
   }
-  if (command == "publish") return RunPublishCommand(rest, std::cout, std::cerr);
-  if (command == "layers") return RunLayers(rest, std::cout, std::cerr);
-  if (command == "inspect") return RunInspect(rest, std::cout, std::cerr);
-  if (command == "env") return RunEnv(rest, std::cout, std::cerr);
-  if (command == "unmount" || command == "umount") return RunUnmountCommand(rest, daemon);
-  if (command == "stats") return RunStats(rest, std::cout, std::cerr);
-  if (command == "remount") return RunRemount(rest, std::cout, std::cerr);
+  if (command == "publish") return RunPublishCommand(rest, out, err);
+  if (command == "layers") return RunLayers(rest, out, err);
+  if (command == "inspect") return RunInspect(rest, out, err);
+  if (command == "env") return RunEnv(rest, out, err);
+  if (command == "unmount" || command == "umount") return RunUnmountCommand(rest, daemon, err);
+  if (command == "stats") return RunStats(rest, out, err);
+  if (command == "remount") return RunRemount(rest, out, err);
   // mount.fuse3 runs "layerfs SOURCE MOUNTPOINT -o OPTS".
   if (!command.empty() && command[0] != '-' && args.size() >= 2) {
-    return RunMountCommand(ParseHelperArgs(command, rest), nullptr, daemon);
+    return RunMountCommand(ParseHelperArgs(command, rest), nullptr, daemon, err);
   }
-  return UsageError("unknown command '" + command + "'");
+  return UsageError(err, "unknown command '" + command + "'");
 }
 
 }  // namespace layerfs

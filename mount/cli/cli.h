@@ -4,11 +4,14 @@
 
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "fs/base/status.h"
 #include "fs/union/layer.h"
+#include "mount/cli/arg_parser.h"
+#include "mount/cli/lambda_mount.h"
 #include "mount/mount_options.h"
 
 namespace layerfs {
@@ -23,11 +26,16 @@ struct DaemonEntry {
   std::function<int(const std::string& mountpoint, bool lazy)> unmount;
 };
 
-// Runs the whole command line; returns the process exit code.
-int RunCli(const std::vector<std::string>& args, const DaemonEntry& daemon);
+// Runs the whole command line, writing results to `out` and diagnostics to
+// `err` (main.cc passes std::cout and std::cerr); returns the process exit
+// code (mount/cli/exit_codes.h).
+int RunCli(const std::vector<std::string>& args, const DaemonEntry& daemon, std::ostream& out,
+           std::ostream& err);
 
-// Parses the arguments after `mount`.
-Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args);
+// Parses the arguments after `mount`. With `lambda`, also takes Lambda's
+// checks (--no-limits, --code) into it; without, they are unknown options.
+Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args,
+                                    LambdaMountFlags* lambda = nullptr);
 
 // Parses the mount.fuse3 form `layerfs SOURCE MOUNTPOINT -o OPTS`: `args`
 // follow SOURCE, which lists the zips separated by colons, or only names
@@ -43,8 +51,5 @@ Result<MountOptions> ParseHelperArgs(const std::string& source,
 // Applies one -o list: our own keys are taken, mount(8)/systemd keys are
 // ignored, the rest are passed on to the kernel mount.
 Status ApplyMountOptionList(const std::string& list, MountOptions& options);
-
-// "64M", "1G", "65536" -> bytes.
-std::optional<uint64_t> ParseSize(const std::string& text);
 
 }  // namespace layerfs

@@ -4,14 +4,12 @@
 
 #include "fs/lambda/function_config.h"
 #include "fs/lambda/lambda_runtime.h"
+#include "mount/cli/arg_parser.h"
+#include "mount/cli/exit_codes.h"
 
 namespace layerfs {
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 
 int Usage(std::ostream& err, const std::string& what) {
   err << "layerfs env: " << what << "\n\n" << EnvUsage();
@@ -44,26 +42,18 @@ std::string ShellWord(const std::string& value) {
 
 int RunEnv(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   std::string function, runtime, root = "/opt";
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      out << EnvUsage();
-      return kExitOk;
-    }
-    std::string name = a.substr(0, a.find('='));
-    std::string* field = name == "--function" ? &function
-                         : name == "--runtime" ? &runtime
-                         : name == "--root"    ? &root
-                                               : nullptr;
-    if (field == nullptr) return Usage(err, "unexpected argument " + a);
-    if (name.size() < a.size()) {
-      *field = a.substr(name.size() + 1);
-    } else if (i + 1 < args.size()) {
-      *field = args[++i];
-    } else {
-      *field = "";
-    }
-    if (field->empty()) return Usage(err, name + " needs a value");
+  bool help = false;
+  Result<ParsedArgs> parsed = ParseArgs(args, {{.name = "--function", .value = "a value", .apply = Text(function)},
+                                               {.name = "--runtime", .value = "a value", .apply = Text(runtime)},
+                                               {.name = "--root", .value = "a value", .apply = Text(root)},
+                                               HelpOption(help)});
+  if (!parsed.ok()) return Usage(err, parsed.status().message());
+  if (help) {
+    out << EnvUsage();
+    return kExitOk;
+  }
+  if (!parsed->positional.empty()) {
+    return Usage(err, "unexpected argument " + parsed->positional[0]);
   }
   if (function.empty() == runtime.empty()) {
     return Usage(err, "give exactly one of --function F.json and --runtime R");

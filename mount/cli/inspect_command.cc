@@ -11,16 +11,14 @@
 #include "fs/base/printable.h"
 #include "fs/lambda/stack_report.h"
 #include "fs/lambda/stack_resolver.h"
+#include "mount/cli/arg_parser.h"
+#include "mount/cli/exit_codes.h"
 
 namespace layerfs {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 
 // In text, at most this many findings of one check in one layer are
 // printed; --json lists them all.
@@ -39,37 +37,17 @@ struct InspectArgs {
 
 Result<InspectArgs> ParseInspectArgs(const std::vector<std::string>& args) {
   InspectArgs parsed;
-  bool options_done = false;
-  const std::map<std::string, std::string InspectArgs::*> valued = {
-      {"--store", &InspectArgs::store},     {"--function", &InspectArgs::function},
-      {"--runtime", &InspectArgs::runtime}, {"--architecture", &InspectArgs::architecture},
-      {"--code", &InspectArgs::code}};
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (options_done || a.empty() || a[0] != '-') {
-      parsed.layers.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      options_done = true;
-    } else if (a == "--json") {
-      parsed.json = true;
-    } else if (a == "--no-limits") {
-      parsed.no_limits = true;
-    } else {
-      std::string name = a.substr(0, a.find('='));
-      auto it = valued.find(name);
-      if (it == valued.end()) return Status::InvalidArgument("unknown option " + a);
-      std::string value;
-      if (name.size() < a.size()) {
-        value = a.substr(name.size() + 1);
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      }
-      if (value.empty()) return Status::InvalidArgument(name + " needs a value");
-      parsed.*(it->second) = value;
-    }
-  }
+  Result<ParsedArgs> found =
+      ParseArgs(args, {{.name = "--json", .apply = Flag(parsed.json)},
+                       {.name = "--no-limits", .apply = Flag(parsed.no_limits)},
+                       {.name = "--store", .value = "a value", .apply = Text(parsed.store)},
+                       {.name = "--function", .value = "a value", .apply = Text(parsed.function)},
+                       {.name = "--runtime", .value = "a value", .apply = Text(parsed.runtime)},
+                       {.name = "--architecture", .value = "a value",
+                        .apply = Text(parsed.architecture)},
+                       {.name = "--code", .value = "a value", .apply = Text(parsed.code)}});
+  if (!found.ok()) return found.status();
+  parsed.layers = std::move(found->positional);
   if (parsed.function.empty() == parsed.layers.empty()) {
     return Status::InvalidArgument(parsed.function.empty()
                                        ? "name the layers (zips or ARNs) or --function F.json"

@@ -10,35 +10,6 @@
 
 namespace layerfs {
 
-Result<LambdaMountFlags> TakeLambdaMountFlags(std::vector<std::string>& args) {
-  LambdaMountFlags flags;
-  std::vector<std::string> rest;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      rest.insert(rest.end(), args.begin() + long(i), args.end());
-      break;
-    }
-    if (a == "--no-limits") {
-      flags.no_limits = true;
-    } else if (a == "--code") {
-      if (i + 1 >= args.size() || args[i + 1].empty()) {
-        return Status::InvalidArgument("--code needs the function's zip or directory");
-      }
-      flags.code = args[++i];
-    } else if (a.starts_with("--code=")) {
-      flags.code = a.substr(7);
-      if (flags.code.empty()) {
-        return Status::InvalidArgument("--code needs the function's zip or directory");
-      }
-    } else {
-      rest.push_back(a);
-    }
-  }
-  args = std::move(rest);
-  return flags;
-}
-
 Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags) {
   const bool from_function = !options.function_config.empty();
   Result<ResolvedStack> stack =

@@ -25,14 +25,11 @@
 
 namespace layerfs {
 
+// Filled in by ParseMountArgs (mount/cli/cli.h) for the `mount` command.
 struct LambdaMountFlags {
   bool no_limits = false;  // --no-limits: more than 5 layers only warns
   std::string code;        // --code ZIP_OR_DIR: the function's own code
 };
-
-// Takes --no-limits and --code (`--code X` or `--code=X`) out of the
-// arguments of `mount`, leaving the rest for ParseMountArgs. Stops at "--".
-Result<LambdaMountFlags> TakeLambdaMountFlags(std::vector<std::string>& args);
 
 // Resolves options.layers (zips and ARNs) or options.function_config into
 // zips, stores them in options.layers, and opens each. With `flags` (the

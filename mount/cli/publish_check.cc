@@ -72,26 +72,15 @@ ZipValidator MakePublishValidator(PublishCheckOptions options, std::ostream& err
 int RunPublishCommand(const std::vector<std::string>& args, std::ostream& out,
                       std::ostream& err) {
   PublishCheckOptions options;
-  std::vector<std::string> rest;
-  bool help = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--") {
-      rest.insert(rest.end(), args.begin() + long(i), args.end());
-      break;
-    }
-    if (args[i] == "--allow-unreadable") {
-      options.allow_unreadable = true;
-      continue;
-    }
-    help = help || args[i] == "--help" || args[i] == "-h";
-    rest.push_back(args[i]);
-  }
-  int code = RunPublish(rest, out, err, MakePublishValidator(options, err));
-  if (help) {
-    out << "\n--allow-unreadable stores a zip even though some of its files are not\n"
-           "world-readable (AWS would refuse it); without it such a zip is refused.\n";
-  }
-  return code;
+  // Built when the zip is checked, after the parse has set the options.
+  ZipValidator validate = [&options, &err](const std::string& zip) {
+    return MakePublishValidator(options, err)(zip);
+  };
+  return RunPublish(
+      args, out, err, validate,
+      {{.name = "--allow-unreadable", .apply = Flag(options.allow_unreadable)}},
+      "\n--allow-unreadable stores a zip even though some of its files are not\n"
+      "world-readable (AWS would refuse it); without it such a zip is refused.\n");
 }
 
 }  // namespace layerfs

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "mount/cli/arg_parser.h"
+#include "mount/cli/exit_codes.h"
 #include "mount/control_channel.h"
 
 namespace layerfs {
@@ -89,23 +91,21 @@ Result<std::string> FormatStats(std::string_view json, const std::string& mountp
 
 int RunStats(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   bool json = false;
-  std::vector<std::string> positional;
-  for (const std::string& a : args) {
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--help" || a == "-h") {
-      out << kStatsUsage;
-      return 0;
-    } else if (!a.empty() && a[0] == '-') {
-      err << "layerfs: stats: unknown option " << a << "\n" << kStatsUsage;
-      return 2;
-    } else {
-      positional.push_back(a);
-    }
+  bool help = false;
+  Result<ParsedArgs> parsed =
+      ParseArgs(args, {{.name = "--json", .apply = Flag(json)}, HelpOption(help)});
+  if (!parsed.ok()) {
+    err << "layerfs: stats: " << parsed.status().message() << "\n" << kStatsUsage;
+    return kExitUsage;
   }
+  if (help) {
+    out << kStatsUsage;
+    return kExitOk;
+  }
+  const std::vector<std::string>& positional = parsed->positional;
   if (positional.size() != 1) {
     err << "layerfs: stats takes exactly one MOUNTPOINT\n" << kStatsUsage;
-    return 2;
+    return kExitUsage;
   }
   const std::string& mountpoint = positional[0];
   // The attribute's maximum size: one read, no size query that the next
@@ -122,20 +122,20 @@ int RunStats(const std::vector<std::string>& args, std::ostream& out, std::ostre
     } else {
       err << "layerfs: " << mountpoint << ": " << std::strerror(e) << "\n";
     }
-    return 1;
+    return kExitFailed;
   }
   value.resize(size_t(n));
   if (json) {
     out << value << "\n";
-    return 0;
+    return kExitOk;
   }
   Result<std::string> text = FormatStats(value, mountpoint);
   if (!text.ok()) {
     err << "layerfs: " << text.status().message() << "\n";
-    return 1;
+    return kExitFailed;
   }
   out << *text;
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace layerfs

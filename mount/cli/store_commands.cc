@@ -14,84 +14,12 @@
 #include "fs/lambda/layer_arn.h"
 #include "fs/lambda/layer_version.h"
 #include "fs/lambda/stack_resolver.h"
+#include "mount/cli/arg_parser.h"
+#include "mount/cli/exit_codes.h"
 
 namespace layerfs {
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-struct OptionSpec {
-  std::string_view name;  // "--store"
-  bool takes_value;
-  bool repeatable;
-};
-
-// The arguments of one command, split into positionals and options.
-struct ParsedArgs {
-  std::vector<std::string> positional;
-  std::map<std::string, std::vector<std::string>, std::less<>> options;
-  bool help = false;
-
-  bool Has(std::string_view name) const { return options.contains(name); }
-  std::string Get(std::string_view name) const {
-    auto it = options.find(name);
-    return it == options.end() ? std::string() : it->second.back();
-  }
-  std::vector<std::string> All(std::string_view name) const {
-    auto it = options.find(name);
-    return it == options.end() ? std::vector<std::string>() : it->second;
-  }
-};
-
-// Accepts `--opt value`, `--opt=value`, `--flag`, `--` and -h/--help.
-Result<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
-                             std::initializer_list<OptionSpec> specs) {
-  ParsedArgs parsed;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (options_done || arg == "-" || !arg.starts_with("-")) {
-      parsed.positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      options_done = true;
-      continue;
-    }
-    if (arg == "-h" || arg == "--help") {
-      parsed.help = true;
-      continue;
-    }
-    std::string name = arg.substr(0, arg.find('='));
-    auto spec =
-        std::find_if(specs.begin(), specs.end(),
-                     [&](const OptionSpec& s) { return s.name == name; });
-    if (spec == specs.end()) {
-      return Status::InvalidArgument("unknown option " + name);
-    }
-    std::string value;
-    if (name.size() < arg.size()) {
-      if (!spec->takes_value) {
-        return Status::InvalidArgument(name + " does not take a value");
-      }
-      value = arg.substr(name.size() + 1);
-    } else if (spec->takes_value) {
-      if (i + 1 >= args.size()) {
-        return Status::InvalidArgument(name + " needs a value");
-      }
-      value = args[++i];
-    }
-    std::vector<std::string>& values = parsed.options[name];
-    if (!values.empty() && !spec->repeatable) {
-      return Status::InvalidArgument(name + " given more than once");
-    }
-    values.push_back(std::move(value));
-  }
-  return parsed;
-}
 
 Result<std::string> StoreDir(const ParsedArgs& args) {
   if (args.Has("--store")) {
@@ -267,21 +195,26 @@ std::string LayersUsage() {
 }
 
 int RunPublish(const std::vector<std::string>& args, std::ostream& out,
-               std::ostream& err, const ZipValidator& validate) {
-  Result<ParsedArgs> parsed =
-      ParseArgs(args, {{"--description", true, false},
-                       {"--compatible-runtime", true, true},
-                       {"--compatible-architecture", true, true},
-                       {"--license", true, false},
-                       {"--region", true, false},
-                       {"--account", true, false},
-                       {"--store", true, false},
-                       {"--from-get-layer-version", true, false}});
+               std::ostream& err, const ZipValidator& validate,
+               const std::vector<ArgOption>& extra_options, std::string_view extra_help) {
+  bool help = false;
+  std::vector<ArgOption> table = {{.name = "--description", .value = "a value", .allow_empty = true, .once = true},
+                       {.name = "--compatible-runtime", .value = "a value", .allow_empty = true},
+                       {.name = "--compatible-architecture", .value = "a value", .allow_empty = true},
+                       {.name = "--license", .value = "a value", .allow_empty = true, .once = true},
+                       {.name = "--region", .value = "a value", .allow_empty = true, .once = true},
+                       {.name = "--account", .value = "a value", .allow_empty = true, .once = true},
+                       {.name = "--store", .value = "a value", .allow_empty = true, .once = true},
+                       {.name = "--from-get-layer-version", .value = "a value", .allow_empty = true,
+                        .once = true},
+                       HelpOption(help)};
+  table.insert(table.end(), extra_options.begin(), extra_options.end());
+  Result<ParsedArgs> parsed = ParseArgs(args, table);
   if (!parsed.ok()) {
     return Usage(err, "publish", parsed.status().message(), PublishUsage());
   }
-  if (parsed->help) {
-    out << PublishUsage();
+  if (help) {
+    out << PublishUsage() << extra_help;
     return kExitOk;
   }
   if (!validate) {
@@ -378,9 +311,13 @@ std::optional<std::string> ArgumentProblem(const std::vector<std::string>& pos) 
 }  // namespace
 
 int RunLayers(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  Result<ParsedArgs> parsed = ParseArgs(args, {{"--store", true, false}, {"--json", false, false}});
+  bool help = false;
+  Result<ParsedArgs> parsed = ParseArgs(
+      args, {{.name = "--store", .value = "a value", .allow_empty = true, .once = true},
+             {.name = "--json", .once = true},
+             HelpOption(help)});
   if (!parsed.ok()) return Usage(err, "layers", parsed.status().message(), LayersUsage());
-  if (parsed->help) {
+  if (help) {
     out << LayersUsage();
     return kExitOk;
   }

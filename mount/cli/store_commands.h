@@ -17,9 +17,11 @@
 
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fs/lambda/layer_store.h"
+#include "mount/cli/arg_parser.h"
 
 namespace layerfs {
 
@@ -31,8 +33,13 @@ namespace layerfs {
 // `validate` is the archive check run on the zip before the store takes it
 // (the zip opens, its names are safe, ...). It is required: publishing
 // refuses to run without one, rather than accept zips unchecked.
+// `extra_options` join publish's own table (the caller's flags, such as
+// --allow-unreadable, parsed in the same pass) and `extra_help` follows its
+// usage text under --help.
 int RunPublish(const std::vector<std::string>& args, std::ostream& out,
-               std::ostream& err, const ZipValidator& validate);
+               std::ostream& err, const ZipValidator& validate,
+               const std::vector<ArgOption>& extra_options = {},
+               std::string_view extra_help = {});
 
 // layerfs layers list [--json] [--store DIR]
 // layerfs layers versions NAME|LAYER_ARN [--json] [--store DIR]

@@ -1,6 +1,7 @@
 // The Lambda step of `layerfs mount`: its flags, ARN resolution and rule
 // checks, without mounting anything.
 #include "mount/cli/lambda_mount.h"
+#include "mount/cli/cli.h"
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -22,20 +23,27 @@ using Args = std::vector<std::string>;
 
 constexpr char kPrefix[] = "arn:aws:lambda:us-east-1:000000000000:layer:";
 
-TEST(LambdaMountTest, TakesItsFlagsAndLeavesTheRest) {
-  Args args = {"-f", "--no-limits", "a.zip", "--code", "code.zip", "--code=dir", "/opt"};
-  Result<LambdaMountFlags> flags = TakeLambdaMountFlags(args);
-  ASSERT_TRUE(flags.ok());
-  EXPECT_TRUE(flags->no_limits);
-  EXPECT_EQ(flags->code, "dir");
-  EXPECT_EQ(args, (Args{"-f", "a.zip", "/opt"}));
+TEST(LambdaMountTest, MountTakesItsFlagsAndLeavesTheRest) {
+  LambdaMountFlags flags;
+  Result<MountOptions> options = ParseMountArgs(
+      {"-f", "--no-limits", "a.zip", "--code", "code.zip", "--code=dir", "/opt"}, &flags);
+  ASSERT_TRUE(options.ok()) << options.status().message();
+  EXPECT_TRUE(flags.no_limits);
+  EXPECT_EQ(flags.code, "dir");
+  EXPECT_TRUE(options->foreground);
+  EXPECT_EQ(options->layers, (Args{"a.zip"}));
+  EXPECT_EQ(options->mountpoint, "/opt");
 
-  Args after_dashes = {"a.zip", "--", "--no-limits"};
-  ASSERT_TRUE(TakeLambdaMountFlags(after_dashes).ok());
-  EXPECT_EQ(after_dashes, (Args{"a.zip", "--", "--no-limits"}));
+  LambdaMountFlags after_dashes;
+  Result<MountOptions> dashed = ParseMountArgs({"a.zip", "--", "--no-limits", "/opt"}, &after_dashes);
+  ASSERT_TRUE(dashed.ok());
+  EXPECT_FALSE(after_dashes.no_limits);
+  EXPECT_EQ(dashed->layers, (Args{"a.zip", "--no-limits"}));
 
-  Args missing = {"a.zip", "--code"};
-  EXPECT_FALSE(TakeLambdaMountFlags(missing).ok());
+  LambdaMountFlags missing;
+  EXPECT_FALSE(ParseMountArgs({"a.zip", "/opt", "--code"}, &missing).ok());
+  // The mount.fuse3 form and a plain parse know no Lambda flags.
+  EXPECT_FALSE(ParseMountArgs({"--no-limits", "a.zip", "/opt"}).ok());
 }
 
 const LambdaMountFlags kChecks;
