@@ -23,6 +23,7 @@ import os
 import platform
 import shutil
 import signal
+import socket
 import stat
 import statistics
 import subprocess
@@ -44,6 +45,7 @@ PY = "/usr/bin/python3"
 CMD_TIMEOUT = 120
 RANDOM_READS = 5000
 BIG_MIB = 120  # the size of big.zip's one entry
+LINK_RATE = "100m"  # nginx limit_rate: bytes/s per response, a 100 MB/s link
 RANDOM_MAX_SECONDS = 10
 SEQ_MAX_SECONDS = 20
 
@@ -70,6 +72,10 @@ FIGURES = [
     ("big_seq", "120 MiB entry: open + first sequential read", "MiB/s", "high"),
     ("big_rand", "120 MiB entry: open + 4 KiB random preads", "reads/s", "high"),
     ("big_unzip", "120 MiB entry: `unzip -p` of it, the zlib baseline", "MiB/s", "high"),
+    ("remote_ready", "remote stack over HTTP: ready (download + extract, or mount)", "s", "low"),
+    ("remote_boto3", "remote stack over HTTP: `import boto3` + client, cold", "s", "low"),
+    ("remote_requests", "remote stack over HTTP: requests, ready + import", "", "low"),
+    ("remote_mib", "remote stack over HTTP: MiB fetched, ready + import", "MiB", "low"),
     ("rss", "daemon peak RSS, layer stack (all daemons)", "MiB", "low"),
     ("rss_heavy", "daemon peak RSS, ML layer", "MiB", "low"),
     ("rss_big", "daemon peak RSS, 120 MiB entry", "MiB", "low"),
@@ -209,6 +215,69 @@ def vm_hwm_kib(pid):
 def du_mib(path):
     _, out = run(["du", "-sk", path])
     return int(out.split()[0]) / 1024
+
+
+class RemoteServer:
+    """nginx on loopback serving the layer zips, every response sent at
+    LINK_RATE (a 100 MB/s link), with a log of status, bytes sent and Range
+    from which the bench counts requests and bytes."""
+
+    def __init__(self, work, root):
+        self.dir = os.path.join(work, "nginx")
+        os.makedirs(self.dir)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.log_path = os.path.join(self.dir, "access.log")
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off;
+master_process off;
+worker_processes 1;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 256; }}
+http {{
+  log_format counts '$status $bytes_sent "$http_range"';
+  access_log {self.log_path} counts;
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {os.path.abspath(root)};
+    limit_rate {LINK_RATE};
+  }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise Failed(f"nginx did not start on port {self.port} (see {self.dir}/error.log)")
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    def mark(self):
+        return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
+
+    def since(self, mark):
+        """(requests, bytes sent) logged after mark."""
+        time.sleep(0.1)  # nginx writes its log line after the response
+        with open(self.log_path, "rb") as f:
+            f.seek(mark)
+            lines = f.read().decode(errors="replace").splitlines()
+        return len(lines), sum(int(l.split()[1]) for l in lines if len(l.split()) > 1)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
 
 
 # ---------------------------------------------------------------- contenders
@@ -399,6 +468,15 @@ class Layerfs(Contender):
         self.root = os.path.join(self.work, "layerfs")
         os.makedirs(self.root)
 
+    def has_option(self, option):
+        """Whether this build of layerfs documents `option` in mount --help."""
+        if not hasattr(self, "help_text"):
+            try:
+                self.help_text = run([self.binary, "mount", "--help"], check=False)[1]
+            except Failed:
+                self.help_text = ""
+        return option in self.help_text
+
     def mount(self, zips, mnt):
         before = set(procs_with_exe(self.binary))
         cmd = [self.binary, "mount", *self.extra_args, *zips, mnt]
@@ -467,6 +545,7 @@ class Bench:
         self.started = time.time()
         self.ref_tree = None  # describe() of the unzip -o tree on disk
         self.merged = set()
+        self.server = RemoteServer(work, args.layers)  # last: nothing may fail after it
 
     def env(self, root, stem):
         """The environment of a timed command: the runtimes' search paths
@@ -563,6 +642,50 @@ class Bench:
         for c in self.contenders:
             self.measure_heavy(c, run_no)
             self.measure_big(c, run_no)
+            if isinstance(c, (UnzipDisk, Layerfs)):
+                self.measure_remote(c, run_no)
+
+    def measure_remote(self, c, run_no):
+        """The stack served by nginx on loopback at a link's speed: for unzip,
+        download every zip with curl and extract them; for layerfs, mount the
+        URLs (a fresh --cache-dir each run, so nothing is cached). Then a
+        cold `import boto3`; the server's log counts requests and bytes."""
+        res = self.results[c.name]
+        server = self.server
+        root = os.path.join(self.work, "remote-" + ("layerfs" if c.is_fuse else "disk"))
+        mark = server.mark()
+        cleanup = None
+        try:
+            if os.path.lexists(root) and not c.is_fuse:
+                shutil.rmtree(root)
+            os.makedirs(root, exist_ok=True)
+            drop_caches()
+            t0 = time.perf_counter()
+            if c.is_fuse:
+                cache = tempfile.mkdtemp(dir=self.work, prefix="remote-cache.")
+                extra = ["--cache-dir", cache] if c.has_option("--cache-dir") else []
+                pids = c.mount([*extra, *[server.url(n + ".zip") for n in LAYERS]], root)
+                cleanup = lambda: c.unmount(root, pids)
+            else:
+                zips = []
+                for n in LAYERS:
+                    z = os.path.join(self.work, "download-" + n + ".zip")
+                    run(["curl", "-sSf", "-o", z, server.url(n + ".zip")])
+                    zips.append(z)
+                c.extract(zips, root)
+                cleanup = lambda: [shutil.rmtree(root)] + [os.unlink(z) for z in zips]
+            res["remote_ready"].append(time.perf_counter() - t0)
+            drop_caches()
+            res["remote_boto3"].append(run(self.commands(root)["boto3"],
+                                           env=self.env(root, "boto3"), cwd=self.empty)[0])
+            requests, sent = server.since(mark)
+            res["remote_requests"].append(requests)
+            res["remote_mib"].append(sent / 2**20)
+        except Failed as e:
+            self.fail(c, run_no, "remote stack", e)
+        finally:
+            if cleanup:
+                self.guarded(c, run_no, "remote stack cleanup", cleanup)
 
     def single(self, c, run_no, what, key, fn):
         """Presents layer `key` alone for contender c, caches dropped (a
@@ -801,6 +924,8 @@ def fmt(v, unit):
         return f"{v:.1f}"
     if unit == "MiB":
         return f"{v:.0f}"
+    if unit == "":
+        return f"{v:.0f}"
     if unit == "×":
         return f"{v:.2f}"
     return f"{v:.3f}" if v < 10 else f"{v:.1f}"
@@ -865,7 +990,7 @@ def report(bench, args, started):
     lines.append("|" + "---|" * len(head))
     chart = []
     for key, label, unit, better in FIGURES:
-        row = [f"{label} ({unit})"]
+        row = [f"{label} ({unit})" if unit else label]
         row += [fmt(med[n][key], unit) + spread(values[n][key]) for n in names]
         rs = [ratio(med[subject][key], med[o][key], better) for o in others]
         row += ["–" if r is None else f"{r:.2g}×" if r < 0.1 else f"{r:.2f}×" for r in rs]
@@ -896,7 +1021,11 @@ def report(bench, args, started):
         "offsets; both timed from open(), where fuse-zip inflates the whole "
         "entry. Decompressed ÷ served is layerfs's own count (`layerfs stats`) "
         "after the cold import. RSS is VmHWM summed over the contender's "
-        "daemons, highest of the run.", ""]
+        "daemons, highest of the run. The remote stack is L1..L5 served by nginx "
+        f"on loopback at {LINK_RATE}B/s per response: unzip's ready is `curl` of "
+        "each zip then `unzip -o`, layerfs's a mount of the five URLs with an "
+        "empty cache directory; requests and bytes are counted in nginx's log "
+        "from the start of ready to the end of the cold import.", ""]
     lines.append("## Checks")
     for n in names:
         for chk in bench.checks[n]:
@@ -1021,6 +1150,8 @@ def main():
         log(f"bench: interrupted ({e or 'SIGINT'}); unmounting everything")
         interrupted = True
     finally:
+        if bench is not None:
+            bench.server.stop()
         # Every mount under the work dir, newest first, whatever happened.
         with open("/proc/self/mountinfo") as f:
             mounts = [l.split()[4] for l in f if l.split()[4].startswith(work + "/")]
