@@ -8,8 +8,6 @@
 #include <filesystem>
 #include <utility>
 
-#include "fs/zip/inflate_checkpoints.h"
-#include "fs/zip/inflate_stream.h"
 #include "fs/lambda/lambda_runtime.h"
 #include "fs/union/directory_merge.h"
 #include "fs/base/printable.h"
@@ -24,9 +22,6 @@ constexpr uint16_t kElfMachineX86_64 = 62;
 constexpr uint16_t kElfMachineAarch64 = 183;
 // e_ident (16 bytes), e_type (2), e_machine (2).
 constexpr size_t kElfHeadBytes = 20;
-// Entries in methods other than stored and deflate are read whole to see
-// their first bytes; past this size they are left unchecked.
-constexpr uint64_t kWholeReadLimit = 16ull << 20;
 
 std::string JoinPath(const std::string& parent, std::string_view name) {
   return parent.empty() ? std::string(name) : parent + "/" + std::string(name);
@@ -75,28 +70,6 @@ void ForEachNode(const LayerIndex& index, Visit visit) {
 }
 
 // The first bytes of an entry, decompressing no more than needed.
-Result<size_t> ReadHead(const Archive& archive, uint32_t record, std::span<char> out) {
-  const ZipRecord& r = archive.record(record);
-  if (r.encrypted()) return Status::Unsupported(archive.EntryLabel(record) + ": encrypted");
-  if (r.method == 0 || r.method == 8) {
-    Result<uint64_t> offset = archive.DataOffset(record);
-    if (!offset.ok()) return offset.status();
-    if (r.method == 0) return archive.ReadStored(record, *offset, 0, out);
-    // Checkpoints are never wanted for a read of a few bytes.
-    InflateStream stream(archive, record, *offset, std::make_shared<CheckpointIndex>(UINT64_MAX));
-    return stream.Inflate(out);
-  }
-  if (r.uncompressed_size > kWholeReadLimit) {
-    return Status::Unsupported(archive.EntryLabel(record) + ": compression method " +
-                               std::to_string(r.method) + " entry too large to check");
-  }
-  Result<std::vector<char>> whole = archive.ReadWhole(record);
-  if (!whole.ok()) return whole.status();
-  size_t n = std::min(out.size(), whole->size());
-  std::copy_n(whole->begin(), n, out.begin());
-  return n;
-}
-
 // Where a loader or exec would pick up a binary.
 bool IsElfCandidate(const LayerNode& node, std::string_view path, std::string_view name) {
   if (node.type != NodeType::kFile || node.size < kElfHeadBytes) return false;
@@ -192,7 +165,7 @@ class LayerChecker {
       const LayerNode& node = index.node(id);
       if (!IsElfCandidate(node, path, index.name(id))) return;
       std::array<char, kElfHeadBytes> head{};
-      Result<size_t> n = ReadHead(archive, node.record, head);
+      Result<size_t> n = archive.ReadPrefix(node.record, head);
       if (!n.ok()) {
         bool unsupported = n.status().code() == ErrorCode::kUnsupported;
         Add(unsupported ? Severity::kNote : Severity::kWarning, "unreadable-entry", path,

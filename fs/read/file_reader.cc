@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "fs/zip/compression_method.h"
 #include "fs/zip/entry_decoder.h"
 #include "fs/zip/inflate_stream.h"
 
@@ -255,7 +256,7 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
   }
   Result<uint64_t> data_offset = archive.DataOffset(record);
   if (!data_offset.ok()) return data_offset.status();
-  if (r.method == 0) {
+  if (r.method == kMethodStored) {
     if (Status s = archive.VerifyStored(record, *data_offset, kVerifyStoredLimit); !s.ok()) {
       return s;
     }

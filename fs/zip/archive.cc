@@ -11,7 +11,10 @@
 #include "fs/base/printable.h"
 #include "fs/source/open_source.h"
 
+#include "fs/zip/compression_method.h"
 #include "fs/zip/entry_decoder.h"
+#include "fs/zip/inflate_checkpoints.h"
+#include "fs/zip/inflate_stream.h"
 
 namespace layerfs {
 
@@ -19,8 +22,6 @@ namespace {
 
 constexpr uint32_t kLocalSignature = 0x04034b50;
 constexpr size_t kLocalHeaderSize = 30;
-constexpr uint16_t kMethodStored = 0;
-constexpr uint16_t kMethodDeflate = 8;
 
 struct ZipDiscard {
   void operator()(zip_t* z) const { zip_discard(z); }
@@ -260,6 +261,13 @@ Result<std::vector<char>> Archive::InflateWhole(uint32_t index, uint64_t data_of
 }
 
 Result<std::vector<char>> Archive::ReadWithLibzip(uint32_t index) const {
+  std::vector<char> out(record(index).uncompressed_size);
+  Result<size_t> got = ReadWithLibzip(index, out, /*whole=*/true);
+  if (!got.ok()) return got.status();
+  return out;
+}
+
+Result<size_t> Archive::ReadWithLibzip(uint32_t index, std::span<char> out, bool whole) const {
   const ZipRecord& r = record(index);
   // libzip does not detect a self-extractor prefix: show it only the
   // archive proper, where its offsets are right. `window` outlives `za`,
@@ -289,7 +297,7 @@ Result<std::vector<char>> Archive::ReadWithLibzip(uint32_t index) const {
   if (!file) {
     return Status::Unsupported(EntryLabel(index) + ": " + zip_strerror(za.get()));
   }
-  std::vector<char> out(r.uncompressed_size);
+  out = out.first(std::min<uint64_t>(out.size(), r.uncompressed_size));
   uint64_t done = 0;
   while (done < out.size()) {
     zip_int64_t n = zip_fread(file.get(), out.data() + done, out.size() - done);
@@ -300,10 +308,28 @@ Result<std::vector<char>> Archive::ReadWithLibzip(uint32_t index) const {
     done += uint64_t(n);
   }
   char extra;
-  if (zip_fread(file.get(), &extra, 1) != 0) {
+  if (whole && zip_fread(file.get(), &extra, 1) != 0) {
     return Status::Corrupt(EntryLabel(index) + ": longer than its stated size or bad data");
   }
-  return out;
+  return out.size();
+}
+
+Result<size_t> Archive::ReadPrefix(uint32_t index, std::span<char> out) const {
+  const ZipRecord& r = record(index);
+  if (r.encrypted()) return Status::Unsupported(EntryLabel(index) + ": encrypted entry");
+  out = out.first(std::min<uint64_t>(out.size(), r.uncompressed_size));
+  if (!HasNativeReader(index)) return ReadWithLibzip(index, out, /*whole=*/false);
+  Result<uint64_t> offset = DataOffset(index);
+  if (!offset.ok()) return offset.status();
+  if (r.method == kMethodStored) return ReadStored(index, *offset, 0, out);
+  if (r.method == kMethodDeflate) {
+    // A read of a few bytes never wants restart points.
+    InflateStream stream(*this, index, *offset, std::make_shared<CheckpointIndex>(UINT64_MAX));
+    return stream.Inflate(out);  // fills `out`: it ends within the entry
+  }
+  Result<std::unique_ptr<EntryDecoder>> decoder = OpenEntryDecoder(*this, index, *offset);
+  if (!decoder.ok()) return decoder.status();
+  return (*decoder)->Decode(out);
 }
 
 }  // namespace layerfs

@@ -62,6 +62,12 @@ class Archive {
   // not checked (reading gigabytes on open would be worse).
   Status VerifyStored(uint32_t index, uint64_t data_offset, uint64_t max_bytes) const;
 
+  // Reads the first out.size() bytes of an entry (fewer if it is shorter)
+  // through the decoder the read path uses for its method, decompressing
+  // no more than it must: enough to look at a file's magic number. The
+  // CRC-32 is checked only if the whole entry was read.
+  Result<size_t> ReadPrefix(uint32_t index, std::span<char> out) const;
+
   // Whether this entry is read by layerfs' own code rather than libzip:
   // stored, deflated, LZMA, XZ and Zstandard entries, so large ones stream.
   bool HasNativeReader(uint32_t index) const;
@@ -76,6 +82,9 @@ class Archive {
   Result<std::vector<char>> InflateWhole(uint32_t index, uint64_t data_offset) const;
   Result<std::vector<char>> DecodeWhole(uint32_t index) const;
   Result<std::vector<char>> ReadWithLibzip(uint32_t index) const;
+  // Reads the first out.size() bytes (at most the entry) through libzip;
+  // `whole`: out spans the entry, and data past it is corrupt.
+  Result<size_t> ReadWithLibzip(uint32_t index, std::span<char> out, bool whole) const;
 
   // Constant after construction.
   const std::unique_ptr<ByteSource> source_;

@@ -8,13 +8,12 @@
 #include <cstring>
 #include <vector>
 
+#include "fs/zip/compression_method.h"
+
 namespace layerfs {
 
 namespace {
 
-constexpr uint16_t kMethodLzma = 14;
-constexpr uint16_t kMethodZstd = 93;
-constexpr uint16_t kMethodXz = 95;
 constexpr size_t kInputChunk = 64 << 10;
 constexpr uint64_t kLzmaMemoryLimit = uint64_t(1) << 30;
 

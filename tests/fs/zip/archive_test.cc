@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fs/union/layer.h"
+#include "fs/zip/compression_method.h"
 #include "tests/same_bytes.h"
 #include "tests/test_files.h"
 #include "tests/zip_builder.h"
@@ -187,6 +188,49 @@ TEST_P(ArchiveMethodTest, BadCrcIsCorruptAndOtherEntriesStillRead) {
   EXPECT_TRUE(SameBytes(Whole(*archive, "good2"), good));
 }
 
+TEST_P(ArchiveMethodTest, ReadPrefixReadsTheFirstBytesOnly) {
+  std::string big = SampleBytes(300000, 11);
+  ZipBuilder zip;
+  zip.File("big", big).Compress(GetParam());
+  zip.File("short", "abc").Compress(GetParam());
+  zip.File("empty", "").Compress(GetParam());
+  auto archive = Open(zip);
+  ASSERT_TRUE(archive);
+  char head[64];
+  Result<size_t> n = archive->ReadPrefix(IndexOf(*archive, "big"), head);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(std::string(head, *n), big.substr(0, sizeof head));
+  // Past the middle of a large entry too, where a decoder is mid-stream.
+  std::vector<char> most(200001);
+  n = archive->ReadPrefix(IndexOf(*archive, "big"), most);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_TRUE(SameBytes(std::string(most.data(), *n), big.substr(0, most.size())));
+  n = archive->ReadPrefix(IndexOf(*archive, "short"), head);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(std::string(head, *n), "abc");
+  n = archive->ReadPrefix(IndexOf(*archive, "empty"), head);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 0u);
+}
+
+TEST_P(ArchiveMethodTest, MethodConstantsNameWhatZipsCarry) {
+  ZipBuilder zip;
+  zip.File("a", SampleBytes(1000, 1)).Compress(GetParam());
+  auto archive = Open(zip);
+  ASSERT_TRUE(archive);
+  const uint16_t method = archive->record(0).method;
+  switch (GetParam()) {
+    case Compression::kStore: EXPECT_EQ(method, kMethodStored); break;
+    case Compression::kDeflate: EXPECT_EQ(method, kMethodDeflate); break;
+    case Compression::kBzip2: EXPECT_EQ(method, kMethodBzip2); break;
+    case Compression::kXz: EXPECT_EQ(method, kMethodXz); break;
+    case Compression::kZstd: EXPECT_EQ(method, kMethodZstd); break;
+    case Compression::kLzma: EXPECT_EQ(method, kMethodLzma); break;
+  }
+  EXPECT_NE(MethodName(method).find_first_not_of("0123456789 "), std::string::npos);
+  EXPECT_EQ(MethodName(77), "method 77");
+}
+
 INSTANTIATE_TEST_SUITE_P(Methods, ArchiveMethodTest,
                          ::testing::Values(Compression::kStore, Compression::kDeflate,
                                            Compression::kBzip2, Compression::kXz,
@@ -301,6 +345,10 @@ TEST_F(ArchiveTest, EncryptedEntriesCannotBeRead) {
     EXPECT_NE(secret.status().message().find("secret"), std::string::npos);
     EXPECT_FALSE(archive->DataOffset(0).ok());
     EXPECT_FALSE(archive->HasNativeReader(0));
+    char head[8];
+    Result<size_t> prefix = archive->ReadPrefix(0, head);
+    ASSERT_FALSE(prefix.ok()) << name;
+    EXPECT_EQ(prefix.status().code(), ErrorCode::kUnsupported) << name;
     EXPECT_EQ(Whole(*archive, "open"), "readable");
   }
 }
