@@ -92,7 +92,7 @@ void EntrySpill::End(State state) {
   cv_.notify_all();
 }
 
-Status EntrySpill::Fill(SequentialInflater& inflater, const std::atomic<bool>& stop,
+Status EntrySpill::Fill(EntryDecoder& decoder, const std::atomic<bool>& stop,
                         std::atomic<uint64_t>* inflated) {
   std::vector<char> buf(kFillChunk);
   uint64_t at = 0;
@@ -102,10 +102,10 @@ Status EntrySpill::Fill(SequentialInflater& inflater, const std::atomic<bool>& s
       return Status::IoError(label_ + ": spill stopped");
     }
     size_t length = size_t(std::min<uint64_t>(buf.size(), size_ - at));
-    Result<size_t> got = inflater.Inflate(std::span<char>(buf.data(), length));
+    Result<size_t> got = decoder.Decode(std::span<char>(buf.data(), length));
     if (!got.ok() || *got != length) {
       // The check at the end of the stream (CRC-32, size) fails here too.
-      Status s = got.ok() ? Status::Corrupt(label_ + ": deflate data ends early") : got.status();
+      Status s = got.ok() ? Status::Corrupt(label_ + ": compressed data ends early") : got.status();
       End(s.code() == ErrorCode::kCorrupt ? State::kCorrupt : State::kFailed);
       return s;
     }
@@ -125,7 +125,7 @@ Status EntrySpill::Fill(SequentialInflater& inflater, const std::atomic<bool>& s
     at += length;
     Publish(at);
   }
-  // The inflater checked the CRC-32 and the end of the deflate data when
+  // The decoder checked the CRC-32 and the end of the deflate data when
   // it produced the last byte: the bytes are good.
   End(State::kComplete);
   return Status::Ok();

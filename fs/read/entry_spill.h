@@ -1,20 +1,23 @@
 // EntrySpill: one large compressed entry's decompressed bytes, written
 // once, front to back, into an unlinked file of the spill directory by a
-// background inflate, and read back with pread() by every reader of the
-// entry. The bytes live in the kernel's page cache (or on disk), never in
-// the daemon's heap.
+// background decoder (ISA-L for deflate, liblzma or libzstd for the
+// others), and read back with pread() by every reader of the entry. The
+// bytes live in the kernel's page cache (or on disk), never in the
+// daemon's heap.
 //
 // The filled prefix [0, frontier) only grows. A read whose range is below
 // the frontier is served at once; a read ahead of it waits while the
-// inflate runs and makes progress (it is sequential and at least as fast as any
-// restart from a checkpoint would be), and gives up to the caller's
-// fallback (the checkpoint path) if the inflate stalls or stops.
+// decoder runs and makes progress (it is sequential and at least as fast
+// as any restart from a checkpoint or from the start would be), and gives
+// up to the caller's fallback (its own decoding) if the fill stalls or
+// stops. So a random read costs no decompression of its own: the work of
+// one request is bounded by the wait, whatever the entry's size.
 //
-// When the inflate reaches the end, the entry's CRC-32 and size are
-// checked (fs/zip/sequential_inflater.h): a mismatch, or deflate data that
-// cannot be decoded, marks the spill corrupt and every later read fails
-// with kCorrupt, never returns the bytes. Any other failure (disk full,
-// I/O error) marks it failed: readers fall back, the caller logs once.
+// When the decoder reaches the end, the entry's CRC-32 and size are
+// checked (fs/zip/entry_decoder.h): a mismatch, or data that cannot be
+// decoded, marks the spill corrupt and every later read fails with
+// kCorrupt, never returns the bytes. Any other failure (disk full, I/O
+// error) marks it failed: readers fall back, the caller logs once.
 //
 // Thread-safety: one filler thread calls Fill(); any number of readers call
 // Read() at once. mu_ guards frontier_ and state_, cv_ signals their
@@ -31,7 +34,7 @@
 
 #include "fs/base/status.h"
 #include "fs/base/unique_fd.h"
-#include "fs/zip/sequential_inflater.h"
+#include "fs/zip/entry_decoder.h"
 
 namespace layerfs {
 
@@ -49,12 +52,12 @@ class EntrySpill {
   // the caller must then read it another way.
   Result<size_t> Read(uint64_t offset, std::span<char> out, bool* fallback);
 
-  // Inflates the whole entry from `inflater` (at its start) into the file,
+  // Decodes the whole entry from `decoder` (at its start) into the file,
   // publishing progress as it goes; stops early, as failed, once `stop` is
   // set. Adds the bytes produced to `*inflated`. Returns why it failed.
   // Called by the filler when it begins: until then readers do not wait.
   void Start();
-  Status Fill(SequentialInflater& inflater, const std::atomic<bool>& stop,
+  Status Fill(EntryDecoder& decoder, const std::atomic<bool>& stop,
               std::atomic<uint64_t>* inflated);
 
   uint64_t size() const { return size_; }

@@ -180,8 +180,17 @@ class StreamedEntryReader final : public BlockReader {
 class DecodedEntryReader final : public BlockReader {
  public:
   DecodedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
-                     ReadCache& cache)
-      : BlockReader(archive, record, cache), data_offset_(data_offset) {}
+                     ReadCache& cache, std::shared_ptr<EntrySpill> spill)
+      : BlockReader(archive, record, cache), data_offset_(data_offset), spill_(std::move(spill)) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    if (spill_ != nullptr) {
+      bool fallback = false;
+      Result<size_t> got = spill_->Read(offset, out, &fallback);
+      if (!fallback) return got;
+    }
+    return BlockReader::Read(offset, out);
+  }
 
  private:
   Result<CachedBytes> Produce(uint64_t block) override {
@@ -216,6 +225,8 @@ class DecodedEntryReader final : public BlockReader {
   const uint64_t data_offset_;
   std::mutex mu_;  // guards decoder_
   std::unique_ptr<EntryDecoder> decoder_;
+  // The entry's spill, if it has one; constant, and itself thread-safe.
+  const std::shared_ptr<EntrySpill> spill_;
 };
 
 }  // namespace
@@ -265,13 +276,13 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
   if (small) {
     return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
   }
-  if (IsDecoderMethod(r.method)) {
-    return std::unique_ptr<FileReader>(
-        new DecodedEntryReader(archive, record, *data_offset, resources.cache()));
-  }
   std::shared_ptr<EntrySpill> spill =
       resources.spill().Acquire(view.SharedSourceLayer(node), record, *data_offset,
                                 EntryCacheKey(archive, record));
+  if (IsDecoderMethod(r.method)) {
+    return std::unique_ptr<FileReader>(new DecodedEntryReader(
+        archive, record, *data_offset, resources.cache(), std::move(spill)));
+  }
   return std::unique_ptr<FileReader>(
       new StreamedEntryReader(archive, record, *data_offset, resources, std::move(spill)));
 }

@@ -7,12 +7,13 @@
 //  - compressed entries up to ReadResources::whole_entry_limit() are
 //    decompressed whole, once, into the shared ReadCache (libdeflate for
 //    deflate, libzip for other methods) and copied out of it;
-//  - larger deflated entries are decompressed once, in the background,
-//    into the on-disk spill (fs/read/spill_store.h) and read back from
-//    it; until the spill reaches a read's bytes (or when there is no
-//    spill) they go through an InflateStream that resumes where the last
-//    read ended, restarts at checkpoints for seeks, and caches
-//    fixed-size blocks of output.
+//  - larger compressed entries (deflate, LZMA, XZ, Zstandard) are
+//    decompressed once, in the background, into the on-disk spill
+//    (fs/read/spill_store.h) and read back from it; until the spill
+//    reaches a read's bytes (or when there is no spill) deflated ones go
+//    through an InflateStream that resumes where the last read ended,
+//    restarts at checkpoints for seeks, and caches fixed-size blocks of
+//    output, and the others through a forward-only EntryDecoder.
 // Read() may be called from several FUSE workers at once (parallel reads
 // of one file, by one process or many); readers lock what state they keep.
 #pragma once

@@ -10,6 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fs/zip/compression_method.h"
+#include "fs/zip/entry_decoder.h"
+#include "fs/zip/sequential_inflater.h"
+
 namespace layerfs {
 
 namespace {
@@ -146,10 +150,23 @@ void SpillStore::Work() {
   }
 }
 
+// Deflate through ISA-L (fs/zip/sequential_inflater.h), the other methods
+// through their own decoders.
+Status SpillStore::Fill(Job& job) {
+  const Archive& archive = job.layer->archive();
+  if (archive.record(job.record).method == kMethodDeflate) {
+    SequentialInflater inflater(archive, job.record, job.data_offset);
+    return job.spill->Fill(inflater, stop_, &bytes_inflated_);
+  }
+  Result<std::unique_ptr<EntryDecoder>> decoder =
+      OpenEntryDecoder(archive, job.record, job.data_offset);
+  if (!decoder.ok()) return decoder.status();
+  return job.spill->Fill(**decoder, stop_, &bytes_inflated_);
+}
+
 void SpillStore::Run(Job& job) {
   job.spill->Start();
-  SequentialInflater inflater(job.layer->archive(), job.record, job.data_offset);
-  Status s = job.spill->Fill(inflater, stop_, &bytes_inflated_);
+  Status s = Fill(job);
   if (s.ok()) {
     entries_spilled_.fetch_add(1, std::memory_order_relaxed);
     return;

@@ -102,6 +102,7 @@ class SpillStore {
   void Log(const std::string& line);
   void Work();
   void Run(Job& job);
+  Status Fill(Job& job);
   void Forget(const std::shared_ptr<EntrySpill>& spill);
 
   const SpillOptions options_;

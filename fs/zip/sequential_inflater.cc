@@ -67,7 +67,7 @@ Status SequentialInflater::CheckEnd() {
   return Status::Ok();
 }
 
-Result<size_t> SequentialInflater::Inflate(std::span<char> out) {
+Result<size_t> SequentialInflater::Decode(std::span<char> out) {
   out = out.first(std::min<uint64_t>(out.size(), uncompressed_size_ - position_));
   size_t done = 0;
   while (done < out.size()) {

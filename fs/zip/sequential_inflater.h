@@ -1,6 +1,7 @@
-// SequentialInflater: decompresses one deflated zip entry front to back,
-// once, with ISA-L's inflate (about 2.5 times zlib's speed on the 110 MiB
-// libLLVM of the bench's ML layer), for the spill's background fill
+// SequentialInflater: the EntryDecoder (fs/zip/entry_decoder.h) for
+// deflate: decompresses one deflated zip entry front to back, once, with
+// ISA-L's inflate (about 2.5 times zlib's speed on the 110 MiB libLLVM of
+// the bench's ML layer), for the spill's background fill
 // (fs/read/entry_spill.h). It cannot seek and records no checkpoints: the
 // spill needs neither, and InflateStream (zlib) stays the engine of every
 // read that must start in the middle of an entry.
@@ -19,20 +20,22 @@
 
 #include "fs/base/status.h"
 #include "fs/zip/archive.h"
+#include "fs/zip/entry_decoder.h"
 
 struct inflate_state;
 
 namespace layerfs {
 
-class SequentialInflater {
+class SequentialInflater final : public EntryDecoder {
  public:
   SequentialInflater(const Archive& archive, uint32_t record, uint64_t data_offset);
-  ~SequentialInflater();
+  ~SequentialInflater() override;
   SequentialInflater(const SequentialInflater&) = delete;
   SequentialInflater& operator=(const SequentialInflater&) = delete;
 
   // Fills `out` with the next bytes; fewer only at the end of the entry.
-  Result<size_t> Inflate(std::span<char> out);
+  Result<size_t> Decode(std::span<char> out) override;
+  uint64_t position() const override { return position_; }
 
  private:
   Status Refill();

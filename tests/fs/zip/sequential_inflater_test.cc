@@ -49,7 +49,7 @@ class SequentialInflaterTest : public ::testing::Test {
     std::string got;
     std::vector<char> buf(77777);
     for (;;) {
-      Result<size_t> n = inflater.Inflate(buf);
+      Result<size_t> n = inflater.Decode(buf);
       if (!n.ok()) return n.status();
       if (*n == 0) return got;
       got.append(buf.data(), *n);
@@ -112,7 +112,7 @@ TEST_F(SequentialInflaterTest, AFailingReadIsAnIoErrorNamingTheEntry) {
   std::vector<char> buf(1 << 20);
   Status failed;
   for (;;) {
-    Result<size_t> n = inflater.Inflate(buf);
+    Result<size_t> n = inflater.Decode(buf);
     if (!n.ok()) {
       failed = n.status();
       break;
