@@ -64,23 +64,38 @@ class WholeEntryReader final : public FileReader {
   ReadCache& cache_;
 };
 
-// Large compressed entries, read in blocks of kBlockSize uncompressed
-// bytes through the shared cache; a subclass says how a missing block is
-// produced (Produce runs as the cache's loader, once per block at a time).
+// Large compressed entries: read from the entry's spill when it has one
+// and the spill can serve the range, else in blocks of kBlockSize
+// uncompressed bytes through the shared cache; a subclass says how a
+// missing block is produced (Produce runs as the cache's loader, once per
+// block at a time).
 class BlockReader : public FileReader {
  public:
   // Small enough that a random read's block costs little beyond the
   // checkpoint span; large enough that a 128 KiB FUSE read takes two.
   static constexpr uint64_t kBlockSize = 64 << 10;
 
-  BlockReader(const Archive& archive, uint32_t record, ReadCache& cache)
+  BlockReader(const Archive& archive, uint32_t record, ReadCache& cache,
+              std::shared_ptr<EntrySpill> spill)
       : archive_(archive),
         record_(record),
         size_(archive.record(record).uncompressed_size),
         key_(EntryCacheKey(archive, record)),
-        cache_(cache) {}
+        cache_(cache),
+        spill_(std::move(spill)) {}
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    if (spill_ != nullptr) {
+      bool fallback = false;
+      Result<size_t> got = spill_->Read(offset, out, &fallback);
+      if (!fallback) return got;
+    }
+    return ReadBlocks(offset, out);
+  }
+  std::string Label() const override { return archive_.EntryLabel(record_); }
+
+ protected:
+  Result<size_t> ReadBlocks(uint64_t offset, std::span<char> out) {
     size_t done = 0;
     while (done < out.size() && offset + done < size_) {
       uint64_t at = offset + done;
@@ -95,9 +110,7 @@ class BlockReader : public FileReader {
     }
     return done;
   }
-  std::string Label() const override { return archive_.EntryLabel(record_); }
 
- protected:
   virtual Result<CachedBytes> Produce(uint64_t block) = 0;
 
   CacheKey KeyOf(uint64_t block) const {
@@ -112,6 +125,8 @@ class BlockReader : public FileReader {
   const uint64_t size_;
   const CacheKey key_;
   ReadCache& cache_;  // internally locked
+  // The entry's spill, if it has one; constant, and itself thread-safe.
+  const std::shared_ptr<EntrySpill> spill_;
 };
 
 // Large deflated entries: each block produced once by this handle's
@@ -121,20 +136,10 @@ class StreamedEntryReader final : public BlockReader {
  public:
   StreamedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
                       ReadResources& resources, std::shared_ptr<EntrySpill> spill)
-      : BlockReader(archive, record, resources.cache()),
+      : BlockReader(archive, record, resources.cache(), std::move(spill)),
         stream_(archive, record, data_offset,
                 resources.checkpoints().IndexFor(key_, size_)),
-        spacing_(resources.checkpoints().SpacingFor(size_)),
-        spill_(std::move(spill)) {}
-
-  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
-    if (spill_ != nullptr) {
-      bool fallback = false;
-      Result<size_t> got = spill_->Read(offset, out, &fallback);
-      if (!fallback) return got;
-    }
-    return BlockReader::Read(offset, out);
-  }
+        spacing_(resources.checkpoints().SpacingFor(size_)) {}
 
  private:
   // Positions the stream, caching the whole blocks it passes on the way,
@@ -167,8 +172,6 @@ class StreamedEntryReader final : public BlockReader {
   std::mutex mu_;  // guards stream_
   InflateStream stream_;
   const uint64_t spacing_;
-  // The entry's spill, if it has one; constant, and itself thread-safe.
-  const std::shared_ptr<EntrySpill> spill_;
 };
 
 // Large LZMA, XZ and Zstandard entries: blocks of kBlockSize uncompressed
@@ -181,16 +184,7 @@ class DecodedEntryReader final : public BlockReader {
  public:
   DecodedEntryReader(const Archive& archive, uint32_t record, uint64_t data_offset,
                      ReadCache& cache, std::shared_ptr<EntrySpill> spill)
-      : BlockReader(archive, record, cache), data_offset_(data_offset), spill_(std::move(spill)) {}
-
-  Result<size_t> Read(uint64_t offset, std::span<char> out) override {
-    if (spill_ != nullptr) {
-      bool fallback = false;
-      Result<size_t> got = spill_->Read(offset, out, &fallback);
-      if (!fallback) return got;
-    }
-    return BlockReader::Read(offset, out);
-  }
+      : BlockReader(archive, record, cache, std::move(spill)), data_offset_(data_offset) {}
 
  private:
   Result<CachedBytes> Produce(uint64_t block) override {
@@ -225,8 +219,6 @@ class DecodedEntryReader final : public BlockReader {
   const uint64_t data_offset_;
   std::mutex mu_;  // guards decoder_
   std::unique_ptr<EntryDecoder> decoder_;
-  // The entry's spill, if it has one; constant, and itself thread-safe.
-  const std::shared_ptr<EntrySpill> spill_;
 };
 
 }  // namespace
