@@ -10,9 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "fs/zip/compression_method.h"
 #include "fs/zip/entry_decoder.h"
-#include "fs/zip/sequential_inflater.h"
 
 namespace layerfs {
 
@@ -150,16 +148,11 @@ void SpillStore::Work() {
   }
 }
 
-// Deflate through ISA-L (fs/zip/sequential_inflater.h), the other methods
-// through their own decoders.
+// Every method's front-to-back decoder (fs/zip/entry_decoder.h): ISA-L
+// for deflate, liblzma or libzstd for the others.
 Status SpillStore::Fill(Job& job) {
-  const Archive& archive = job.layer->archive();
-  if (archive.record(job.record).method == kMethodDeflate) {
-    SequentialInflater inflater(archive, job.record, job.data_offset);
-    return job.spill->Fill(inflater, stop_, &bytes_inflated_);
-  }
   Result<std::unique_ptr<EntryDecoder>> decoder =
-      OpenEntryDecoder(archive, job.record, job.data_offset);
+      OpenEntryDecoder(job.layer->archive(), job.record, job.data_offset);
   if (!decoder.ok()) return decoder.status();
   return job.spill->Fill(**decoder, stop_, &bytes_inflated_);
 }

@@ -1,11 +1,13 @@
 #include "fs/zip/entry_decoder.h"
 
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <lzma.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "fs/zip/compression_method.h"
@@ -26,8 +28,7 @@ class DecoderBase : public EntryDecoder {
         record_(record),
         data_offset_(data_offset),
         compressed_size_(archive.record(record).compressed_size),
-        uncompressed_size_(archive.record(record).uncompressed_size),
-        crc_(crc32(0L, Z_NULL, 0)) {}
+        uncompressed_size_(archive.record(record).uncompressed_size) {}
 
   uint64_t position() const override { return position_; }
 
@@ -46,11 +47,13 @@ class DecoderBase : public EntryDecoder {
         return Status::Corrupt(Label() + ": compressed data ends before the stated size");
       }
     }
-    crc_ = crc32(crc_, reinterpret_cast<const Bytef*>(out.data()), uInt(out.size()));
+    // ISA-L's CRC-32 (the zip one): several times zlib's speed, which
+    // matters on a 100 MiB spill.
+    crc_ = crc32_gzip_refl(crc_, reinterpret_cast<const unsigned char*>(out.data()), out.size());
     position_ += out.size();
     if (position_ == uncompressed_size_ && !checked_) {
       checked_ = true;
-      if (uint32_t(crc_) != archive_.record(record_).crc32) {
+      if (crc_ != archive_.record(record_).crc32) {
         return Status::Corrupt(Label() + ": CRC-32 mismatch");
       }
     }
@@ -106,7 +109,7 @@ class DecoderBase : public EntryDecoder {
   size_t input_pos_ = 0;
   uint64_t consumed_ = 0;  // compressed bytes read from the source
   uint64_t position_ = 0;
-  uLong crc_;
+  uint32_t crc_ = 0;
   bool checked_ = false;
 };
 
@@ -166,6 +169,39 @@ class LzmaDecoder final : public DecoderBase {
   lzma_stream strm_ = LZMA_STREAM_INIT;
 };
 
+// Deflate (method 8) through ISA-L's inflate, about 2.5 times zlib's speed
+// (0.19-0.26 s against 0.43-0.68 s on the bench's 105 MiB libLLVM). Only
+// for whole front-to-back passes (the spill): random access into deflated
+// entries is InflateStream's (zlib, with checkpoints).
+class DeflateDecoder final : public DecoderBase {
+ public:
+  DeflateDecoder(const Archive& archive, uint32_t record, uint64_t data_offset)
+      : DecoderBase(archive, record, data_offset), state_(std::make_unique<inflate_state>()) {
+    isal_inflate_init(state_.get());  // raw deflate, no checksum of its own
+  }
+
+ private:
+  Result<size_t> Step(std::span<char> out) override {
+    if (ended_) return size_t(0);
+    state_->next_in = const_cast<unsigned char*>(input());
+    state_->avail_in = uint32_t(input_left());
+    state_->next_out = reinterpret_cast<uint8_t*>(out.data());
+    state_->avail_out = uint32_t(std::min<size_t>(out.size(), 1u << 30));
+    uint32_t room = state_->avail_out;
+    int rc = isal_inflate(state_.get());
+    Consume(input_left() - state_->avail_in);
+    if (rc != ISAL_DECOMP_OK) {
+      return Status::Corrupt(Label() + ": bad deflate data (ISA-L error " + std::to_string(rc) +
+                             ")");
+    }
+    if (state_->block_state == ISAL_BLOCK_FINISH) ended_ = true;
+    return size_t(room - state_->avail_out);
+  }
+
+  // ISA-L's state holds its history window: large, so on the heap.
+  std::unique_ptr<inflate_state> state_;
+};
+
 class ZstdDecoder final : public DecoderBase {
  public:
   ZstdDecoder(const Archive& archive, uint32_t record, uint64_t data_offset)
@@ -204,6 +240,9 @@ bool IsDecoderMethod(uint16_t method) {
 Result<std::unique_ptr<EntryDecoder>> OpenEntryDecoder(const Archive& archive, uint32_t record,
                                                       uint64_t data_offset) {
   uint16_t method = archive.record(record).method;
+  if (method == kMethodDeflate) {
+    return std::unique_ptr<EntryDecoder>(std::make_unique<DeflateDecoder>(archive, record, data_offset));
+  }
   if (method == kMethodZstd) {
     auto d = std::make_unique<ZstdDecoder>(archive, record, data_offset);
     if (Status s = d->Init(); !s.ok()) return s;

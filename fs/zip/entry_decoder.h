@@ -1,11 +1,15 @@
-// EntryDecoder: sequential decoding of one zip entry in a method layerfs
-// decodes natively besides deflate: LZMA (14, liblzma raw LZMA1), XZ (95,
-// liblzma) and Zstandard (93, libzstd). The compressed bytes are read with
-// positional reads of the archive's source, a chunk at a time.
+// EntryDecoder: sequential decoding of one zip entry, front to back, in a
+// method layerfs decodes natively: deflate (8, ISA-L), LZMA (14, liblzma
+// raw LZMA1), XZ (95, liblzma) and Zstandard (93, libzstd). The
+// compressed bytes are read with positional reads of the archive's
+// source, a chunk at a time.
 //
-// These formats have no restart points layerfs can record, so a decoder
-// only moves forward; a reader that needs an earlier offset starts a new
-// decoder from the entry's start (see fs/read/file_reader.cc).
+// A decoder only moves forward: a reader of LZMA, XZ or Zstandard data
+// that needs an earlier offset starts a new decoder from the entry's start
+// (see fs/read/file_reader.cc), since these formats have no restart points
+// layerfs can record. Deflated entries are read at random through
+// InflateStream (fs/zip/inflate_stream.h) instead; their decoder here
+// serves whole front-to-back passes (the spill, fs/read/entry_spill.h).
 //
 // Not thread-safe: one decoder belongs to one reader, which serialises it.
 #pragma once
@@ -33,10 +37,12 @@ class EntryDecoder {
   virtual uint64_t position() const = 0;
 };
 
-// Whether `method` is one EntryDecoder handles.
+// Whether `method` is one of the methods read through an EntryDecoder
+// (LZMA, XZ, Zstandard; not deflate, read through InflateStream).
 bool IsDecoderMethod(uint16_t method);
 
-// A decoder for entry `record` whose data starts at `data_offset`.
+// A decoder for entry `record` whose data starts at `data_offset`: for
+// deflate and every IsDecoderMethod method.
 Result<std::unique_ptr<EntryDecoder>> OpenEntryDecoder(const Archive& archive, uint32_t record,
                                                       uint64_t data_offset);
 

@@ -1,8 +1,8 @@
-// SequentialInflater (ISA-L), without a mount: it gives the entry's exact
+// The deflate EntryDecoder (ISA-L), without a mount: it gives the entry's exact
 // bytes in pieces of any size, and every lie of the archive (CRC-32, stated
 // size either way, damaged data, a cut file) ends in an error, never in
 // bytes reported as good.
-#include "fs/zip/sequential_inflater.h"
+#include "fs/zip/entry_decoder.h"
 
 #include <gtest/gtest.h>
 
@@ -29,7 +29,7 @@ using namespace testing_zip;
 constexpr uint64_t kCentralCrc = 16;
 constexpr uint64_t kCentralUncompressedSize = 24;
 
-class SequentialInflaterTest : public ::testing::Test {
+class DeflateDecoderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     text_ = Noise(3 << 20, 11);
@@ -45,11 +45,12 @@ class SequentialInflaterTest : public ::testing::Test {
     if (!archive.ok()) return archive.status();
     Result<uint64_t> offset = (*archive)->DataOffset(0);
     if (!offset.ok()) return offset.status();
-    SequentialInflater inflater(**archive, 0, *offset);
+    Result<std::unique_ptr<EntryDecoder>> decoder = OpenEntryDecoder(**archive, 0, *offset);
+    if (!decoder.ok()) return decoder.status();
     std::string got;
     std::vector<char> buf(77777);
     for (;;) {
-      Result<size_t> n = inflater.Decode(buf);
+      Result<size_t> n = (*decoder)->Decode(buf);
       if (!n.ok()) return n.status();
       if (*n == 0) return got;
       got.append(buf.data(), *n);
@@ -70,30 +71,30 @@ class SequentialInflaterTest : public ::testing::Test {
   std::vector<EntryLocation> entries_;
 };
 
-TEST_F(SequentialInflaterTest, GivesTheEntryExactly) {
+TEST_F(DeflateDecoderTest, GivesTheEntryExactly) {
   Result<std::string> got = InflateAll();
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(SameBytes(*got, text_));
 }
 
-TEST_F(SequentialInflaterTest, AWrongCrcIsCorrupt) {
+TEST_F(DeflateDecoderTest, AWrongCrcIsCorrupt) {
   ASSERT_TRUE(OverwriteBytes(path_, entries_[0].central_offset + kCentralCrc, Le32(0x12345678)));
   ExpectCorrupt("a wrong CRC-32");
 }
 
-TEST_F(SequentialInflaterTest, DataLongerThanStatedIsCorrupt) {
+TEST_F(DeflateDecoderTest, DataLongerThanStatedIsCorrupt) {
   ASSERT_TRUE(OverwriteBytes(path_, entries_[0].central_offset + kCentralUncompressedSize,
                              Le32(uint32_t(text_.size() - 1))));
   ExpectCorrupt("a size one byte short");
 }
 
-TEST_F(SequentialInflaterTest, DataShorterThanStatedIsCorrupt) {
+TEST_F(DeflateDecoderTest, DataShorterThanStatedIsCorrupt) {
   ASSERT_TRUE(OverwriteBytes(path_, entries_[0].central_offset + kCentralUncompressedSize,
                              Le32(uint32_t(text_.size() + 100))));
   ExpectCorrupt("a size 100 bytes long");
 }
 
-TEST_F(SequentialInflaterTest, DamagedDataIsNeverGood) {
+TEST_F(DeflateDecoderTest, DamagedDataIsNeverGood) {
   for (uint64_t at : {uint64_t(10), entries_[0].compressed_size / 2,
                       entries_[0].compressed_size - 3}) {
     SetUp();
@@ -102,17 +103,19 @@ TEST_F(SequentialInflaterTest, DamagedDataIsNeverGood) {
   }
 }
 
-TEST_F(SequentialInflaterTest, AFailingReadIsAnIoErrorNamingTheEntry) {
+TEST_F(DeflateDecoderTest, AFailingReadIsAnIoErrorNamingTheEntry) {
   std::string bytes = testing_files::ReadFile(path_);
   uint64_t middle = entries_[0].data_offset + entries_[0].compressed_size / 2;
   Result<std::unique_ptr<Archive>> archive = Archive::Open(
       std::make_unique<testing_source::MemorySource>("big.zip", bytes, middle, middle + 1));
   ASSERT_TRUE(archive.ok()) << archive.status().ToString();
-  SequentialInflater inflater(**archive, 0, entries_[0].data_offset);
+  Result<std::unique_ptr<EntryDecoder>> decoder =
+      OpenEntryDecoder(**archive, 0, entries_[0].data_offset);
+  ASSERT_TRUE(decoder.ok()) << decoder.status().ToString();
   std::vector<char> buf(1 << 20);
   Status failed;
   for (;;) {
-    Result<size_t> n = inflater.Decode(buf);
+    Result<size_t> n = (*decoder)->Decode(buf);
     if (!n.ok()) {
       failed = n.status();
       break;
