@@ -46,6 +46,9 @@ struct ArgOption {
   bool allow_empty = false;   // take "" as a value (else "NAME needs VALUE")
   bool once = false;          // a repeat is an error
   bool stops = false;         // ends the parse where it stands (--help)
+  // The key this option also has in a mount -o list ("cache_size" for
+  // --cache-size), where it is always given as key=VALUE; empty: none.
+  std::string_view list_key;
 };
 
 // What ParseArgs found, besides what the appliers wrote.

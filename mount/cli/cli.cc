@@ -160,7 +160,59 @@ int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
 
 }  // namespace
 
+namespace {
+
+// The options of `mount` and of the mount.fuse3 form; with `lambda` (the
+// `mount` command) also Lambda's checks. One entry per option; one with a
+// list_key is also taken in -o lists as key=VALUE (ApplyMountOptionList).
+std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
+  std::vector<ArgOption> table = {
+      {.name = "--foreground", .short_name = "-f", .apply = Flag(o.foreground)},
+      {.name = "--debug", .short_name = "-d", .apply = [&o](const std::string&) {
+         o.fuse_debug = o.foreground = true;
+         return Status::Ok();
+       }},
+      {.name = "-o", .value = "a value",
+       .apply = [&o](const std::string& list) { return ApplyMountOptionList(list, o); },
+       .allow_empty = true},
+      {.name = "--cache-size", .value = "a size like 64M", .apply = Size(o.cache_size),
+       .list_key = "cache_size"},
+      {.name = "--spill-size", .value = "a size like 2G (0: none)", .apply = Size(o.spill_size),
+       .list_key = "spill_size"},
+      {.name = "--spill-dir", .value = "a directory", .apply = Text(o.spill_dir),
+       .list_key = "spill_dir"},
+      {.name = "--log-level", .value = "one of trace, debug, info, warn, error, critical, off",
+       .apply = [&o](const std::string& v) {
+         if (!IsLogLevel(v)) return RejectValue();
+         o.log_level = v;
+         return Status::Ok();
+       },
+       .list_key = "log_level"},
+      {.name = "--log-file", .value = "a file", .apply = Text(o.log_file), .allow_empty = true,
+       .list_key = "log_file"},
+      {.name = "--access-log", .value = "a file", .apply = Text(o.access_log),
+       .list_key = "access_log"},
+      {.name = "--function", .value = "a JSON file", .apply = Text(o.function_config),
+       .list_key = "function"},
+      {.name = "--store", .value = "a directory", .apply = Text(o.store_dir),
+       .list_key = "store"},
+      {.name = "--remote-timeout", .value = "seconds, 1 to 3600",
+       .apply = Number(1, 3600, [&o](uint64_t s) { o.remote_timeout_s = uint32_t(s); })},
+      {.name = "--ready-fd", .value = "a descriptor number",
+       .apply = Number(0, 65535, [&o](uint64_t fd) { o.ready_fd = int(fd); })},
+  };
+  if (lambda != nullptr) {
+    table.push_back({.name = "--no-limits", .apply = Flag(lambda->no_limits)});
+    table.push_back({.name = "--code", .value = "the function's zip or directory",
+                     .apply = Text(lambda->code)});
+  }
+  return table;
+}
+
+}  // namespace
+
 Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
+  const std::vector<ArgOption> table = MountTable(options, nullptr);
   size_t start = 0;
   while (start <= list.size()) {
     size_t comma = list.find(',', start);
@@ -176,83 +228,26 @@ Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
     size_t eq = opt.find('=');
     std::string key = opt.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : opt.substr(eq + 1);
+    auto ours = std::find_if(table.begin(), table.end(),
+                             [&](const ArgOption& o) { return o.list_key == key; });
     if (key == "uid" || key == "gid") {
       std::optional<uint64_t> id = ParseNumber(value);
       if (!id || *id > UINT32_MAX - 1) {
         return Status::InvalidArgument("option " + opt + ": not a numeric id");
       }
       if (key == "uid") options.uid = uid_t(*id); else options.gid = gid_t(*id);
-    } else if (key == "cache_size") {
-      std::optional<uint64_t> size = ParseSize(value);
-      if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
-      options.cache_size = *size;
-    } else if (key == "spill_size") {
-      std::optional<uint64_t> size = ParseSize(value);
-      if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
-      options.spill_size = *size;
-    } else if (key == "spill_dir") {
-      if (value.empty()) return Status::InvalidArgument("option spill_dir= needs a directory");
-      options.spill_dir = value;
-    } else if (key == "log_level") {
-      if (!IsLogLevel(value)) return Status::InvalidArgument("option " + opt + ": unknown level");
-      options.log_level = value;
-    } else if (key == "log_file" || key == "access_log" || key == "function" ||
-               key == "store") {
-      if (value.empty()) return Status::InvalidArgument("option " + key + "= needs a path");
-      std::string& field = key == "log_file"     ? options.log_file
-                           : key == "access_log" ? options.access_log
-                           : key == "function"   ? options.function_config
-                                                 : options.store_dir;
-      field = value;
+    } else if (ours != table.end()) {
+      // The option's own applier: -o cache_size=V means --cache-size V.
+      const Status needs =
+          Status::InvalidArgument("option " + key + "= needs " + std::string(ours->value));
+      if (value.empty()) return needs;
+      if (Status s = ours->apply(value); !s.ok()) return s.message().empty() ? needs : s;
     } else {
       options.fuse_options.push_back(opt);
     }
   }
   return Status::Ok();
 }
-
-namespace {
-
-// The options of `mount` and of the mount.fuse3 form; with `lambda` (the
-// `mount` command) also Lambda's checks. One line per option.
-std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
-  std::vector<ArgOption> table = {
-      {.name = "--foreground", .short_name = "-f", .apply = Flag(o.foreground)},
-      {.name = "--debug", .short_name = "-d", .apply = [&o](const std::string&) {
-         o.fuse_debug = o.foreground = true;
-         return Status::Ok();
-       }},
-      {.name = "-o", .value = "a value",
-       .apply = [&o](const std::string& list) { return ApplyMountOptionList(list, o); },
-       .allow_empty = true},
-      {.name = "--cache-size", .value = "a size like 64M", .apply = Size(o.cache_size)},
-      {.name = "--spill-size", .value = "a size like 2G (0: none)", .apply = Size(o.spill_size)},
-      {.name = "--spill-dir", .value = "a directory", .apply = Text(o.spill_dir)},
-      {.name = "--log-level",
-       .value = "one of trace, debug, info, warn, error, critical, off",
-       .apply = [&o](const std::string& v) {
-         if (!IsLogLevel(v)) return RejectValue();
-         o.log_level = v;
-         return Status::Ok();
-       }},
-      {.name = "--log-file", .value = "a file", .apply = Text(o.log_file), .allow_empty = true},
-      {.name = "--access-log", .value = "a file", .apply = Text(o.access_log)},
-      {.name = "--function", .value = "a JSON file", .apply = Text(o.function_config)},
-      {.name = "--store", .value = "a directory", .apply = Text(o.store_dir)},
-      {.name = "--remote-timeout", .value = "seconds, 1 to 3600",
-       .apply = Number(1, 3600, [&o](uint64_t s) { o.remote_timeout_s = uint32_t(s); })},
-      {.name = "--ready-fd", .value = "a descriptor number",
-       .apply = Number(0, 65535, [&o](uint64_t fd) { o.ready_fd = int(fd); })},
-  };
-  if (lambda != nullptr) {
-    table.push_back({.name = "--no-limits", .apply = Flag(lambda->no_limits)});
-    table.push_back({.name = "--code", .value = "the function's zip or directory",
-                     .apply = Text(lambda->code)});
-  }
-  return table;
-}
-
-}  // namespace
 
 Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args,
                                     LambdaMountFlags* lambda) {

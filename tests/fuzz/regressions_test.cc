@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "tests/fuzz/fuzz_targets.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs::fuzz {
 namespace {

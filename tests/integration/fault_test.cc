@@ -36,9 +36,9 @@
 #include "tests/integration/daemon_probe.h"
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
-#include "tests/noise_bytes.h"
-#include "tests/same_bytes.h"
-#include "tests/zip_builder.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/same_bytes.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs::test {
 namespace {

@@ -20,7 +20,7 @@
 #include "fs/lambda/layer_store.h"
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
-#include "tests/zip_builder.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs::test {
 namespace {

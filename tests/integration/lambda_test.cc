@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "tests/integration/mount_harness.h"
-#include "tests/zip_builder.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs::test {
 namespace {

@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "tests/integration/mount_harness.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs::test {
 namespace {

@@ -14,8 +14,8 @@
 
 #include "tests/integration/daemon_probe.h"
 #include "tests/integration/mount_harness.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs::test {
 namespace {

@@ -19,7 +19,7 @@
 #include "tests/integration/daemon_probe.h"
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
-#include "tests/zip_builder.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs::test {
 namespace {

@@ -38,8 +38,8 @@
 #include "tests/integration/daemon_probe.h"
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
-#include "tests/noise_bytes.h"
-#include "tests/zip_builder.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/zip_builder.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define LAYERFS_STRESS_SANITIZED 1

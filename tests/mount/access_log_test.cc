@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "fs/union/union_view.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {

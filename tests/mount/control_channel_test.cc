@@ -13,7 +13,7 @@
 #include <string>
 
 #include "fs/base/unique_fd.h"
-#include "tests/test_files.h"
+#include "tests/support/test_files.h"
 
 namespace layerfs {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "tests/test_files.h"
+#include "tests/support/test_files.h"
 
 namespace layerfs {
 namespace {

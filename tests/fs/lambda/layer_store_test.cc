@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "fs/lambda/code_sha256.h"
-#include "tests/test_files.h"
+#include "tests/support/test_files.h"
 
 namespace layerfs {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fs/lambda/layer_store.h"
-#include "tests/test_files.h"
+#include "tests/support/test_files.h"
 
 namespace layerfs {
 namespace {

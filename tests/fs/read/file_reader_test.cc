@@ -9,10 +9,12 @@
 #include <thread>
 #include <vector>
 
-#include "tests/same_bytes.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
-#include "tests/zip_patch.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/same_bytes.h"
+#include "tests/support/test_files.h"
+#include "tests/support/union_stack.h"
+#include "tests/support/zip_builder.h"
+#include "tests/support/zip_patch.h"
 
 namespace layerfs {
 namespace {
@@ -21,60 +23,23 @@ using testing_bytes::SameBytes;
 using testing_files::ReadFile;
 using testing_files::TempDir;
 using namespace testing_zip;
+using namespace testing_union;
 
 // Text-like bytes with noise: compresses, but not trivially.
 std::string SampleBytes(size_t size, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out;
-  out.reserve(size);
-  while (out.size() < size) {
-    uint32_t r = rng();
-    if (r % 3 == 0) {
-      out += char(r >> 8);
-    } else {
-      out += "site-packages/requests/";
-      out += char('a' + r % 26);
-    }
-  }
-  out.resize(size);
-  return out;
-}
-
-std::string MethodName(Compression c) {
-  switch (c) {
-    case Compression::kStore: return "Store";
-    case Compression::kDeflate: return "Deflate";
-    case Compression::kBzip2: return "Bzip2";
-    case Compression::kXz: return "Xz";
-    case Compression::kZstd: return "Zstd";
-    case Compression::kLzma: return "Lzma";
-  }
-  return "Unknown";
+  return testing_bytes::PathNoise(size, seed, "site-packages/requests/");
 }
 
 class FileReaderTest : public ::testing::Test {
  protected:
   std::unique_ptr<UnionView> Stack(const std::vector<ZipBuilder>& layers) {
-    std::vector<std::string> paths;
-    for (size_t i = 0; i < layers.size(); ++i) {
-      paths.push_back(dir_ / ("layer" + std::to_string(i) + ".zip"));
-      EXPECT_TRUE(layers[i].Write(paths.back()));
-    }
-    return OpenPaths(paths);
+    return OpenStack(WriteLayers(dir_.path(), layers));
   }
   static std::unique_ptr<UnionView> OpenPaths(const std::vector<std::string>& paths) {
-    Result<std::unique_ptr<UnionView>> view = UnionView::Open(paths);
-    EXPECT_TRUE(view.ok()) << view.status().ToString();
-    return view.ok() ? std::move(*view) : nullptr;
+    return OpenStack(paths);
   }
   static const UnionNode* Find(const UnionView& view, std::string_view path) {
-    const UnionNode* node = &view.root();
-    while (node != nullptr && !path.empty()) {
-      size_t slash = path.find('/');
-      node = view.Lookup(*node, path.substr(0, slash));
-      path = slash == std::string_view::npos ? "" : path.substr(slash + 1);
-    }
-    return node;
+    return FindNode(view, path);
   }
   // Opens `path` with the fixture's resources, or with `resources`.
   Result<std::unique_ptr<FileReader>> OpenFile(const UnionView& view, std::string_view path,
@@ -234,7 +199,7 @@ INSTANTIATE_TEST_SUITE_P(Methods, FileReaderMethodTest,
                                            Compression::kBzip2, Compression::kXz,
                                            Compression::kZstd, Compression::kLzma),
                          [](const ::testing::TestParamInfo<Compression>& p) {
-                           return MethodName(p.param);
+                           return CompressionName(p.param);
                          });
 
 TEST_F(FileReaderTest, TheWinningLayerIsRead) {
@@ -321,17 +286,10 @@ TEST_F(FileReaderTest, SizeOf2To63OrMoreFailsAndOthersStillRead) {
   std::string path = dir_ / "huge.zip";
   ASSERT_TRUE(ZipBuilder()
                   .File("huge", "12345678").Compress(Compression::kStore)
-                  .ExtraField(0x9999, "ZZZZZZZZ")
+                  .ExtraField(kPlaceholderExtraId, kPlaceholderExtra)
                   .File("fine", "ok")
                   .Write(path));
-  std::vector<EntryLocation> entries;
-  ASSERT_TRUE(LocateEntries(path, &entries));
-  std::string bytes = ReadFile(path);
-  size_t marker = bytes.find("ZZZZZZZZ", entries[0].central_offset);
-  ASSERT_NE(marker, std::string::npos);
-  ASSERT_TRUE(OverwriteBytes(path, marker - 4, Le16(0x0001)));
-  ASSERT_TRUE(OverwriteBytes(path, marker, Le32(0) + Le32(0x80000000u)));
-  ASSERT_TRUE(OverwriteBytes(path, entries[0].central_offset + 24, Le32(0xffffffffu)));
+  ASSERT_TRUE(ClaimZip64Size(path, 0, uint64_t(1) << 63));
   auto view = OpenPaths({path});
   ASSERT_TRUE(view);
   EXPECT_TRUE(FailsWith(*view, "huge", ErrorCode::kCorrupt));

@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/noise_bytes.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {

@@ -17,10 +17,11 @@
 #include <vector>
 
 #include "fs/read/file_reader.h"
-#include "tests/same_bytes.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
-#include "tests/zip_patch.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/same_bytes.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
+#include "tests/support/zip_patch.h"
 
 namespace layerfs {
 namespace {
@@ -31,20 +32,7 @@ using namespace testing_zip;
 
 // Compressible but not trivially: inflating it takes real work.
 std::string SampleBytes(size_t size, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string out;
-  out.reserve(size);
-  while (out.size() < size) {
-    uint32_t r = rng();
-    if (r % 3 == 0) {
-      out += char(r >> 8);
-    } else {
-      out += "lib/libLLVM.so.";
-      out += char('a' + r % 26);
-    }
-  }
-  out.resize(size);
-  return out;
+  return testing_bytes::PathNoise(size, seed, "lib/libLLVM.so.");
 }
 
 class SpillTest : public ::testing::Test {

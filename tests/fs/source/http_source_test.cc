@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "fs/source/open_source.h"
-#include "tests/noise_bytes.h"
+#include "tests/support/noise_bytes.h"
 #include "tests/support/range_server.h"
 
 namespace layerfs {

@@ -12,8 +12,8 @@
 #include "fs/lambda/stack_report.h"
 #include "fs/union/layer.h"
 #include "fs/union/union_view.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {

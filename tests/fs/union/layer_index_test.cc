@@ -9,9 +9,9 @@
 
 #include "fs/union/layer.h"
 #include "fs/zip/entry_path.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
-#include "tests/zip_patch.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
+#include "tests/support/zip_patch.h"
 
 namespace layerfs {
 namespace {
@@ -503,18 +503,11 @@ TEST_F(LayerIndexTest, DosHostEntriesKeepAgreeingHighWordModes) {
 
 TEST_F(LayerIndexTest, SizeOf2To63ListsTheCompressedSizeWithAWarning) {
   ZipBuilder zip;
-  zip.File("huge", "12345678").Compress(Compression::kStore).ExtraField(0x9999, "ZZZZZZZZ");
+  zip.File("huge", "12345678").Compress(Compression::kStore).ExtraField(kPlaceholderExtraId, kPlaceholderExtra);
   zip.File("ok", "fine");
   std::string path = dir_ / "huge.zip";
   ASSERT_TRUE(zip.Write(path));
-  std::vector<EntryLocation> entries;
-  ASSERT_TRUE(LocateEntries(path, &entries));
-  std::string bytes = ReadFile(path);
-  size_t marker = bytes.find("ZZZZZZZZ", entries[0].central_offset);
-  ASSERT_NE(marker, std::string::npos);
-  ASSERT_TRUE(OverwriteBytes(path, marker - 4, Le16(0x0001)));
-  ASSERT_TRUE(OverwriteBytes(path, marker, Le32(0) + Le32(0x80000000u)));
-  ASSERT_TRUE(OverwriteBytes(path, entries[0].central_offset + 24, Le32(0xffffffffu)));
+  ASSERT_TRUE(ClaimZip64Size(path, 0, uint64_t(1) << 63));
   Result<std::shared_ptr<const Layer>> layer = Layer::Open(path);
   ASSERT_TRUE(layer.ok()) << layer.status().ToString();
   EXPECT_EQ(At(**layer, "huge").size, 8u);

@@ -9,8 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/union_stack.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {
@@ -18,6 +19,7 @@ namespace {
 using testing_files::TempDir;
 using testing_files::WriteFile;
 using namespace testing_zip;
+using namespace testing_union;
 using Names = std::vector<std::string>;
 
 class UnionViewTest : public ::testing::Test {
@@ -25,25 +27,12 @@ class UnionViewTest : public ::testing::Test {
   // Writes the layers as layer0.zip, layer1.zip, ... and stacks them in
   // that order (the last one wins).
   std::unique_ptr<UnionView> Stack(const std::vector<ZipBuilder>& layers) {
-    std::vector<std::string> paths;
-    for (size_t i = 0; i < layers.size(); ++i) {
-      paths.push_back(dir_ / ("layer" + std::to_string(i) + ".zip"));
-      EXPECT_TRUE(layers[i].Write(paths.back()));
-    }
-    Result<std::unique_ptr<UnionView>> view = UnionView::Open(paths);
-    EXPECT_TRUE(view.ok()) << view.status().ToString();
-    return view.ok() ? std::move(*view) : nullptr;
+    return OpenStack(WriteLayers(dir_.path(), layers));
   }
 
   // Walks `path` with Lookup; nullptr when absent.
   static const UnionNode* Find(const UnionView& view, std::string_view path) {
-    const UnionNode* node = &view.root();
-    while (node != nullptr && !path.empty()) {
-      size_t slash = path.find('/');
-      node = view.Lookup(*node, path.substr(0, slash));
-      path = slash == std::string_view::npos ? "" : path.substr(slash + 1);
-    }
-    return node;
+    return FindNode(view, path);
   }
   static const UnionNode& At(const UnionView& view, std::string_view path) {
     const UnionNode* node = Find(view, path);

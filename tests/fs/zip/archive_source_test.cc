@@ -12,9 +12,9 @@
 #include "fs/zip/inflate_checkpoints.h"
 #include "fs/zip/inflate_stream.h"
 #include "tests/support/memory_source.h"
-#include "tests/noise_bytes.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {

@@ -11,10 +11,10 @@
 
 #include "fs/union/layer.h"
 #include "fs/zip/compression_method.h"
-#include "tests/same_bytes.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
-#include "tests/zip_patch.h"
+#include "tests/support/same_bytes.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
+#include "tests/support/zip_patch.h"
 
 namespace layerfs {
 namespace {
@@ -236,15 +236,7 @@ INSTANTIATE_TEST_SUITE_P(Methods, ArchiveMethodTest,
                                            Compression::kBzip2, Compression::kXz,
                                            Compression::kZstd, Compression::kLzma),
                          [](const ::testing::TestParamInfo<Compression>& p) {
-                           switch (p.param) {
-                             case Compression::kStore: return "Store";
-                             case Compression::kDeflate: return "Deflate";
-                             case Compression::kBzip2: return "Bzip2";
-                             case Compression::kXz: return "Xz";
-                             case Compression::kZstd: return "Zstd";
-                             case Compression::kLzma: return "Lzma";
-                           }
-                           return "Unknown";
+                           return CompressionName(p.param);
                          });
 
 TEST_F(ArchiveTest, StoredEntriesAreReadInPlace) {

@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "fs/zip/archive.h"
-#include "tests/noise_bytes.h"
-#include "tests/same_bytes.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/same_bytes.h"
 #include "tests/support/memory_source.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
-#include "tests/zip_patch.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
+#include "tests/support/zip_patch.h"
 
 namespace layerfs {
 namespace {

@@ -13,10 +13,10 @@
 
 #include "fs/zip/archive.h"
 #include "fs/zip/inflate_checkpoints.h"
-#include "tests/noise_bytes.h"
-#include "tests/same_bytes.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/same_bytes.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {

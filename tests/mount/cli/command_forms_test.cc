@@ -120,6 +120,38 @@ TEST(CommandFormsTest, HelpAndVersionGoToOut) {
   EXPECT_NE(RunArgs({"publish", "--help"}).out.find("--allow-unreadable"), std::string::npos);
 }
 
+TEST(CommandFormsTest, MountOptionListKeysMeanTheirFlags) {
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"--cache-size", "cache_size"}, {"--spill-size", "spill_size"},
+      {"--spill-dir", "spill_dir"},   {"--log-level", "log_level"},
+      {"--log-file", "log_file"},     {"--access-log", "access_log"},
+      {"--store", "store"}};
+  for (const auto& [flag, key] : pairs) {
+    const std::string value = key == "log_level" ? "debug" : key.ends_with("size") ? "3M" : "/x";
+    Result<MountOptions> by_flag = ParseMountArgs({flag, value, "a.zip", "/m"});
+    Result<MountOptions> by_list = ParseMountArgs({"-o", key + "=" + value, "a.zip", "/m"});
+    ASSERT_TRUE(by_flag.ok()) << flag << ": " << by_flag.status().message();
+    ASSERT_TRUE(by_list.ok()) << key << ": " << by_list.status().message();
+    EXPECT_EQ(by_flag->cache_size, by_list->cache_size) << key;
+    EXPECT_EQ(by_flag->spill_size, by_list->spill_size) << key;
+    EXPECT_EQ(by_flag->spill_dir, by_list->spill_dir) << key;
+    EXPECT_EQ(by_flag->log_level, by_list->log_level) << key;
+    EXPECT_EQ(by_flag->log_file, by_list->log_file) << key;
+    EXPECT_EQ(by_flag->access_log, by_list->access_log) << key;
+    EXPECT_EQ(by_flag->store_dir, by_list->store_dir) << key;
+    EXPECT_TRUE(by_list->fuse_options.empty()) << key;
+    // In a list a key always needs its value.
+    Result<MountOptions> bare = ParseMountArgs({"-o", key + "=", "a.zip", "/m"});
+    ASSERT_FALSE(bare.ok()) << key;
+    EXPECT_NE(bare.status().message().find("option " + key + "= needs"), std::string::npos)
+        << bare.status().message();
+  }
+  // A flag-only option is not a list key: it goes on to the kernel.
+  Result<MountOptions> other = ParseMountArgs({"-o", "remote_timeout=5", "a.zip", "/m"});
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->fuse_options, (Args{"remote_timeout=5"}));
+}
+
 TEST(CommandFormsTest, UsageErrorsPointToHelp) {
   CliRun run = RunArgs({"frobnicate"});
   EXPECT_EQ(run.code, kExitUsage);

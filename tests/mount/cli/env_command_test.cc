@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/test_files.h"
+#include "tests/support/test_files.h"
 
 namespace layerfs {
 namespace {

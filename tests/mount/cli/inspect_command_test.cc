@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "fs/lambda/layer_store.h"
-#include "tests/test_files.h"
-#include "tests/zip_builder.h"
+#include "tests/support/test_files.h"
+#include "tests/support/zip_builder.h"
 
 namespace layerfs {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/zip_builder.h"
+#include "tests/support/zip_builder.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -12,7 +12,7 @@
 #include <mutex>
 #include <set>
 
-#include "tests/zip_patch.h"
+#include "tests/support/zip_patch.h"
 
 namespace layerfs::testing_zip {
 

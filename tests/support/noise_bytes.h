@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <random>
 #include <string>
+#include <string_view>
 
 namespace layerfs::testing_bytes {
 
@@ -17,6 +19,25 @@ inline std::string Noise(size_t size, uint32_t seed) {
     s[i] = (i / 1024) % 3 ? char(x >> 24) : char('a' + (x >> 24) % 26);
   }
   return s;
+}
+
+// Path-like text with noise: `word` plus a letter, and now and then a
+// random byte. Compresses well, but not to nothing.
+inline std::string PathNoise(size_t size, uint32_t seed, std::string_view word) {
+  std::mt19937 rng(seed);
+  std::string out;
+  out.reserve(size);
+  while (out.size() < size) {
+    uint32_t r = rng();
+    if (r % 3 == 0) {
+      out += char(r >> 8);
+    } else {
+      out += word;
+      out += char('a' + r % 26);
+    }
+  }
+  out.resize(size);
+  return out;
 }
 
 }  // namespace layerfs::testing_bytes

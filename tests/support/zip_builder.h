@@ -11,7 +11,7 @@
 // Names are raw bytes. Names libzip will not write (one an earlier entry
 // already has, or with a NUL byte, "..", a leading slash or a backslash,
 // which libzip may reject or normalise) are written under a placeholder of
-// the same length and renamed afterwards with tests/zip_patch.h. Write()
+// the same length and renamed afterwards with tests/support/zip_patch.h. Write()
 // reads the result back and fails unless the names are exactly the ones
 // asked for.
 //
@@ -33,6 +33,19 @@ namespace layerfs::testing_zip {
 // kXz, kZstd and kLzma entries are compressed by the builder itself (Debian's
 // libzip cannot write them) and patched into the zip after libzip writes it.
 enum class Compression { kStore, kDeflate, kBzip2, kXz, kZstd, kLzma };
+
+// "Store", "Deflate", ...: for parameterised test names.
+inline const char* CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kStore: return "Store";
+    case Compression::kDeflate: return "Deflate";
+    case Compression::kBzip2: return "Bzip2";
+    case Compression::kXz: return "Xz";
+    case Compression::kZstd: return "Zstd";
+    case Compression::kLzma: return "Lzma";
+  }
+  return "Unknown";
+}
 enum class Encryption { kNone, kAes256, kTraditional };
 
 // 2021-03-04 05:06:08 UTC: even, so a DOS time holds it exactly.

@@ -1,4 +1,4 @@
-#include "tests/zip_patch.h"
+#include "tests/support/zip_patch.h"
 
 #include <unistd.h>
 
@@ -175,6 +175,25 @@ AssertionResult PrependBytes(const std::string& path, const std::string& prefix)
   std::string b;
   if (!ReadAll(path, &b)) return AssertionFailure() << "cannot read " << path;
   return Store(path, prefix + b);
+}
+
+AssertionResult ClaimZip64Size(const std::string& path, size_t index, uint64_t size) {
+  std::vector<EntryLocation> entries;
+  if (AssertionResult r = LocateEntries(path, &entries); !r) return r;
+  if (index >= entries.size()) return AssertionFailure() << path << ": no entry " << index;
+  std::string bytes;
+  if (!ReadAll(path, &bytes)) return AssertionFailure() << "cannot read " << path;
+  size_t marker = bytes.find(kPlaceholderExtra, entries[index].central_offset);
+  if (marker == std::string::npos) {
+    return AssertionFailure() << path << ": entry " << index << " has no placeholder extra field";
+  }
+  if (AssertionResult r = OverwriteBytes(path, marker - 4, Le16(0x0001)); !r) return r;
+  if (AssertionResult r = OverwriteBytes(
+          path, marker, Le32(uint32_t(size)) + Le32(uint32_t(size >> 32)));
+      !r) {
+    return r;
+  }
+  return OverwriteBytes(path, entries[index].central_offset + 24, Le32(0xffffffffu));
 }
 
 }  // namespace layerfs::testing_zip

@@ -57,6 +57,18 @@ struct EntryLocation {
 // self-extractor stub does.
 ::testing::AssertionResult PrependBytes(const std::string& path, const std::string& prefix);
 
+// An extra field a test reserves with ZipBuilder::ExtraField(
+// kPlaceholderExtraId, kPlaceholderExtra) for ClaimZip64Size to rewrite.
+constexpr uint16_t kPlaceholderExtraId = 0x9999;
+constexpr char kPlaceholderExtra[] = "ZZZZZZZZ";
+
+// Makes entry `index` (written with the placeholder extra field) claim an
+// uncompressed size of `size` through a zip64 extra field, as no writer
+// would for a few stored bytes: its central record says 0xffffffff and the
+// placeholder becomes the zip64 field holding `size`.
+::testing::AssertionResult ClaimZip64Size(const std::string& path, size_t index,
+                                          uint64_t size);
+
 // Little-endian encoders, for building extra fields and patches.
 std::string Le16(uint16_t v);
 std::string Le32(uint32_t v);
