@@ -1,8 +1,10 @@
 // Layers mounted straight from s3:// URLs (fs/source/s3_source.h):
 //   - from a real S3-compatible server, s3rver (tests/support/s3_server.h),
 //     mixed with a local zip, through every form that takes a layer: the
-//     command line, the mount.fuse3/fstab form with -o options, and
-//     remount; the tree matches `unzip -o` of the same zips;
+//     command line, the mount.fuse3/fstab form with -o options, remount,
+//     and a layer store version kept remote (publish
+//     --from-get-layer-version without a zip) mounted by ARN and through a
+//     function configuration; the tree matches `unzip -o` of the zips;
 //   - through the project's own capturing server (range_server.py), whose
 //     captured requests botocore re-signs with the same credentials to
 //     prove the SigV4 signatures right (s3rver does not check them), and
@@ -227,6 +229,57 @@ TEST_F(S3LayerTest, MissingCredentialsSayWhereLayerfsLooked) {
   EXPECT_NE(out.find("no AWS credentials"), std::string::npos) << out;
   EXPECT_NE(out.find("AWS_ACCESS_KEY_ID"), std::string::npos) << out;
   EXPECT_NE(out.find(home_ / ".aws/credentials"), std::string::npos) << out;
+}
+
+TEST_F(S3LayerTest, StoreVersionLivingInS3MountsByArnAndThroughAFunctionConfig) {
+  START_S3RVER();
+  env_.Set("AWS_ACCESS_KEY_ID", S3Server::kAccessKey);
+  env_.Set("AWS_SECRET_ACCESS_KEY", S3Server::kSecretKey);
+  env_.Set("AWS_ENDPOINT_URL", s3_->Endpoint());
+  const std::string store = tmp_ / "store";
+  const std::string layerfs = Quote(LayerfsBinary());
+  const std::string arn = "arn:aws:lambda:us-east-1:123456789012:layer:deps:3";
+  CommandResult sha = Shell("openssl dgst -sha256 -binary " + Quote(zips_[0]) + " | base64");
+  ASSERT_EQ(sha.exit_code, 0);
+  sha.output.pop_back();  // the newline
+  std::ofstream(tmp_ / "get.json")
+      << R"({"Content": {"Location": "s3://layers/stack/one.zip", "CodeSha256": ")" << sha.output
+      << R"(", "CodeSize": )" << std::filesystem::file_size(zips_[0])
+      << R"(}, "LayerVersionArn": ")" << arn << R"(", "Version": 3})";
+
+  // publish without a ZIP keeps the version remote; nothing is downloaded.
+  CommandResult published = Shell(layerfs + " publish --from-get-layer-version " +
+                                  Quote(tmp_ / "get.json") + " --store " + Quote(store));
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  EXPECT_NE(published.output.find(R"("Location": "s3://layers/stack/one.zip")"),
+            std::string::npos) << published.output;
+  CommandResult got = Shell(layerfs + " layers get " + arn + " --store " + Quote(store));
+  ASSERT_EQ(got.exit_code, 0) << got.output;
+  EXPECT_NE(got.output.find("s3://layers/stack/one.zip"), std::string::npos) << got.output;
+  CommandResult local = Shell(layerfs + " publish top " + Quote(zips_[1]) +
+                              " --region us-east-1 --account 123456789012 --store " +
+                              Quote(store));
+  ASSERT_EQ(local.exit_code, 0) << local.output;
+
+  Mount by_arn({arn, zips_[1]}, tmp_ / "mnt", "--store " + Quote(store));
+  ASSERT_TRUE(by_arn.ok()) << by_arn.result().output;
+  ExpectSameTree(tmp_, by_arn.path());
+
+  std::ofstream(tmp_ / "f.json") << R"({"FunctionName": "f", "Runtime": "python3.12", "Layers": [")"
+                                 << arn << R"(", "arn:aws:lambda:us-east-1:123456789012:layer:top:1"]})";
+  Mount by_function({}, tmp_ / "mnt-f",
+                    "--function " + Quote(tmp_ / "f.json") + " --store " + Quote(store));
+  ASSERT_TRUE(by_function.ok()) << by_function.result().output;
+  ExpectSameTree(tmp_, by_function.path());
+
+  // A JSON without Content.Location and no ZIP is a usage error.
+  std::ofstream(tmp_ / "bare.json")
+      << R"({"Content": {"CodeSha256": ")" << sha.output << R"(", "CodeSize": 1},)"
+      << R"( "LayerVersionArn": "arn:aws:lambda:us-east-1:123456789012:layer:deps:4"})";
+  CommandResult bare = Shell(layerfs + " publish --from-get-layer-version " +
+                             Quote(tmp_ / "bare.json") + " --store " + Quote(store));
+  EXPECT_EQ(bare.exit_code, 2) << bare.output;
+  EXPECT_NE(bare.output.find("no Content.Location"), std::string::npos) << bare.output;
 }
 
 // Against range_server.py, which serves tmp/www/BUCKET/KEY path-style and
