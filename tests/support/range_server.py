@@ -15,6 +15,8 @@ numbers (1-based, counted since start) listed in "only":
   wrong_range answer a Content-Range one byte off from the one asked
   short_body  send one byte less than Content-Length says, then close
   etag        the ETag to send instead of the file's
+  suffix_as_head  answer a suffix range "bytes=-N" with bytes 0-N, as
+              s3rver does
   require_key answer 403 (an S3 InvalidAccessKeyId error) unless the
               request is SigV4-signed with this access key id
 Each request appends "N METHOD PATH RANGE" to CONTROL/requests.log, and
@@ -103,7 +105,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, a, b = 200, 0, size - 1
         else:
             status = 206
-            if m.group(1) == "":
+            if m.group(1) == "" and faults.get("suffix_as_head"):
+                a, b = 0, min(size - 1, int(m.group(2)))
+            elif m.group(1) == "":
                 a, b = max(0, size - int(m.group(2))), size - 1
             else:
                 a = int(m.group(1))
