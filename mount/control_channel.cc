@@ -11,6 +11,7 @@
 
 #include "fs/base/unique_fd.h"
 #include "fs/base/write_all.h"
+#include "fs/source/open_source.h"
 
 namespace layerfs {
 
@@ -69,7 +70,7 @@ Status RequestRemount(const std::string& mountpoint, const std::vector<std::stri
   for (const std::string& layer : layers) {
     // A URL names the same object from anywhere; a path is made absolute
     // because the daemon's working directory is not the caller's.
-    request += (layer.starts_with("http://") || layer.starts_with("https://") ? layer : std::filesystem::absolute(layer).string()) + "\n";
+    request += (IsRemoteSource(layer) ? layer : std::filesystem::absolute(layer).string()) + "\n";
   }
   request += "\n";
   if (!WriteControlMessage(sock.get(), request)) return Status::IoError("cannot send the request");

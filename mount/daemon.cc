@@ -198,8 +198,7 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
     } else if (next.empty()) {
       next = *layers;
     }
-    const RemoteOptions remote{.timeout = std::chrono::seconds(options.remote_timeout_s)};
-    Status s = SwapStack(state, session, next, *generation + 1, remote);
+    Status s = SwapStack(state, session, next, *generation + 1, RemoteOptionsOf(options));
     if (!s.ok()) return s;
     ++*generation;
     *layers = std::move(next);

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "fs/source/aws_credentials.h"
+#include "fs/source/http_source.h"
+
 namespace layerfs {
 
 constexpr uint64_t kDefaultCacheSize = 64ull << 20;
@@ -42,8 +45,19 @@ struct MountOptions {
   // The longest one read of a remote (URL) layer may take, retries
   // included, before it fails with EIO.
   uint32_t remote_timeout_s = 30;
+  // Where s3:// layers take credentials, region and endpoint from, before
+  // the environment and ~/.aws (fs/source/aws_credentials.h).
+  AwsSettings aws;
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };
+
+// How the layers of a mount with `options` open remote sources.
+inline RemoteOptions RemoteOptionsOf(const MountOptions& options) {
+  RemoteOptions remote;
+  remote.timeout = std::chrono::seconds(options.remote_timeout_s);
+  remote.aws = options.aws;
+  return remote;
+}
 
 }  // namespace layerfs

@@ -16,8 +16,10 @@ declare -A allowed=(
   [fs/union]="fs/union/ fs/zip/ fs/source/ fs/base/"
   [fs/read]="fs/read/ fs/union/ fs/zip/ fs/source/ fs/base/"
   [fs/lambda]="fs/lambda/ fs/union/ fs/zip/ fs/source/ fs/base/"
-  # What the daemon and the command line share.
-  [mount/common]="mount/control_channel.h mount/logging.h mount/mount_options.h fs/base/"
+  # What the daemon and the command line share; fs/source/ for the options
+  # of remote layers (RemoteOptions, AwsSettings) and what is a URL.
+  [mount/common]="mount/control_channel.h mount/logging.h mount/mount_options.h fs/base/
+                  fs/source/"
   # The libfuse adapter and daemon life: everything but the command line.
   [mount]="mount/access_log.h mount/control_channel.h mount/daemon.h mount/fuse_ops.h
            mount/logging.h mount/mount_flags.h mount/mount_options.h mount/mount_state.h mount/readiness.h

@@ -18,6 +18,7 @@
 #include "fs/base/unique_fd.h"
 #include "fs/lambda/json_text.h"
 #include "fs/base/write_all.h"
+#include "fs/source/open_source.h"
 
 namespace layerfs {
 
@@ -455,12 +456,24 @@ Result<StoredLayerVersion> LayerStore::Import(
   return stored;
 }
 
+Result<StoredLayerVersion> LayerStore::ImportRemote(const LayerVersion& from_aws,
+                                                    const std::string& location) const {
+  if (!IsRemoteSource(location)) {
+    return Status::InvalidArgument("Content.Location '" + location +
+                                   "' is not an http://, https:// or s3:// URL");
+  }
+  if (Status s = ValidateLayerVersionFields(from_aws); !s.ok()) return s;
+  if (Status s = Prepare(); !s.ok()) return s;
+  return Commit(from_aws, "", false, location);
+}
+
 // Everything that must not interleave with another writer. `number_it`:
 // give the version the next free number (publish) instead of keeping the
 // one it has (import).
 Result<StoredLayerVersion> LayerStore::Commit(LayerVersion version,
                                               const std::string& temp_zip,
-                                              bool number_it) const {
+                                              bool number_it,
+                                              const std::string& location) const {
   Result<StoreLock> lock = StoreLock::Acquire(dir_);
   if (!lock.ok()) return lock.status();
   std::string layer_dir = LayerDir(version.arn);
@@ -508,20 +521,20 @@ Result<StoredLayerVersion> LayerStore::Commit(LayerVersion version,
       return s;
     }
   }
-  std::string zip = layer_dir + "/" + std::to_string(n) + ".zip";
-  if (rename(temp_zip.c_str(), zip.c_str()) != 0) {
+  std::string zip = location.empty() ? layer_dir + "/" + std::to_string(n) + ".zip" : location;
+  if (location.empty() && rename(temp_zip.c_str(), zip.c_str()) != 0) {
     return IoFailure("cannot rename " + temp_zip + " to " + zip, errno);
   }
   // The metadata is the commit point: until it exists, the version does
   // not.
   if (Status s = WriteFileAtomically(
           tmp_dir, layer_dir, std::to_string(n) + ".json",
-          LayerVersionToJson(version, "") + "\n", kFrozenMode);
+          LayerVersionToJson(version, location) + "\n", kFrozenMode);
       !s.ok()) {
     return s;
   }
   if (Status s = FsyncDir(layer_dir); !s.ok()) return s;
-  return StoredLayerVersion{std::move(version), zip, false};
+  return StoredLayerVersion{std::move(version), zip, false, !location.empty()};
 }
 
 Result<StoredLayerVersion> LayerStore::Load(const LayerArn& version_arn) const {
@@ -555,8 +568,12 @@ Result<StoredLayerVersion> LayerStore::Load(const LayerArn& version_arn) const {
     return Status::Corrupt(base + ".json: describes " +
                            version->arn.ToString() + ", not " + arn);
   }
-  return StoredLayerVersion{std::move(*version), base + ".zip",
-                            Exists(base + ".deleted")};
+  Result<std::string> location = ParseLayerVersionLocation(*text, base + ".json");
+  if (!location.ok()) return Status::Corrupt(location.status().message());
+  // Only a remote version records a Location; a local one is its zip.
+  const bool remote = IsRemoteSource(*location);
+  return StoredLayerVersion{std::move(*version), remote ? *location : base + ".zip",
+                            Exists(base + ".deleted"), remote};
 }
 
 Result<StoredLayerVersion> LayerStore::Get(const LayerArn& version_arn) const {
@@ -566,7 +583,7 @@ Result<StoredLayerVersion> LayerStore::Get(const LayerArn& version_arn) const {
 Result<std::string> LayerStore::Resolve(const LayerArn& version_arn) const {
   Result<StoredLayerVersion> stored = Load(version_arn);
   if (!stored.ok()) return stored.status();
-  if (!Exists(stored->zip_path)) {
+  if (!stored->remote && !Exists(stored->zip_path)) {
     return Status::NotFound(version_arn.ToString() + ": its zip " +
                             stored->zip_path + " is missing from the store");
   }

@@ -20,7 +20,10 @@
 //       <N>.zip       the zip of version N, mode 0444, never rewritten.
 //       <N>.json      its metadata, GetLayerVersion-shaped without
 //                     Content.Location, mode 0444. Written last: a version
-//                     exists exactly when this file does.
+//                     exists exactly when this file does. A remote version
+//                     (ImportRemote) has no <N>.zip: its Content.Location
+//                     is kept here, the URL (https://, s3://) that mounts
+//                     read it from.
 //       <N>.deleted   present once version N is deleted. The zip and
 //                     metadata stay, so configurations that pin N still
 //                     resolve (as on AWS), but listings hide it.
@@ -87,8 +90,10 @@ struct PublishRequest {
 // One version as the store holds it.
 struct StoredLayerVersion {
   LayerVersion version;
-  std::string zip_path;  // absolute path of the stored zip
+  // The absolute path of the stored zip, or the URL of a remote version.
+  std::string zip_path;
   bool deleted = false;
+  bool remote = false;  // zip_path is a URL (IsRemoteSource)
 };
 
 class LayerStore {
@@ -112,6 +117,14 @@ class LayerStore {
   Result<StoredLayerVersion> Import(const LayerVersion& from_aws,
                                     const std::string& zip_path) const;
 
+  // Records the version `from_aws` describes as living at `location`, an
+  // http(s):// or s3:// URL, without copying a zip: mounts read it from
+  // there, lazily. Its CodeSha256 and CodeSize are kept as given (the
+  // bytes are not fetched here). Same no-op / kAlreadyExists rules as
+  // Import; a location that is not a URL is kInvalidArgument.
+  Result<StoredLayerVersion> ImportRemote(const LayerVersion& from_aws,
+                                          const std::string& location) const;
+
   // The newest version of every layer that has one not deleted, sorted by
   // layer ARN.
   Result<std::vector<StoredLayerVersion>> List() const;
@@ -130,7 +143,7 @@ class LayerStore {
   // is kNotFound.
   Status Delete(const LayerArn& version_arn) const;
 
-  // The stored zip of a version, deleted or not.
+  // The stored zip (or URL) of a version, deleted or not.
   Result<std::string> Resolve(const LayerArn& version_arn) const;
 
  private:
@@ -145,9 +158,11 @@ class LayerStore {
                                                     bool include_deleted) const;
   Result<std::vector<LayerArn>> LayerArns() const;
   Status Prepare() const;
+  // `location` non-empty: a remote version, no `temp_zip`.
   Result<StoredLayerVersion> Commit(LayerVersion version,
                                     const std::string& temp_zip,
-                                    bool number_it) const;
+                                    bool number_it,
+                                    const std::string& location = "") const;
 
   // Constant after Open.
   std::string dir_;

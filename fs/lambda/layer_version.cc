@@ -258,6 +258,20 @@ Result<LayerVersion> ParseLayerVersionJson(std::string_view text,
   }
 }
 
+Result<std::string> ParseLayerVersionLocation(std::string_view text,
+                                              std::string_view source) {
+  if (Status s = CheckJsonDepth(text, source); !s.ok()) return s;
+  try {
+    Json root = Json::parse(text);
+    if (Result<LayerVersion> v = ParseObject(root, source); !v.ok()) return v.status();
+    std::string location;
+    if (Status s = ReadString(root["Content"], "Location", source, &location); !s.ok()) return s;
+    return location;
+  } catch (const Json::exception& e) {
+    return Bad(source, std::string("not valid JSON: ") + e.what());
+  }
+}
+
 std::string ListLayersJson(const std::vector<LayerVersion>& latest) {
   OrderedJson layers = OrderedJson::array();
   for (const LayerVersion& v : latest) {

@@ -62,6 +62,11 @@ std::string LayerVersionToJson(const LayerVersion& version,
 Result<LayerVersion> ParseLayerVersionJson(std::string_view text,
                                            std::string_view source);
 
+// Content.Location of such a response, "" when absent; fails on JSON that
+// ParseLayerVersionJson would refuse.
+Result<std::string> ParseLayerVersionLocation(std::string_view text,
+                                              std::string_view source);
+
 // ListLayers: {"Layers": [{LayerName, LayerArn, LatestMatchingVersion}]},
 // one element per given version, which should be the newest of its layer.
 std::string ListLayersJson(const std::vector<LayerVersion>& latest);

@@ -51,6 +51,25 @@ bool ParseContentRange(const std::string& v, uint64_t& a, uint64_t& b, uint64_t&
 // object does not.
 std::string WithoutQuery(const std::string& url) { return url.substr(0, url.find('?')); }
 
+// The text of <Tag>...</Tag> in an S3 error body, "" when absent.
+std::string XmlField(const std::string& body, const std::string& tag) {
+  size_t a = body.find("<" + tag + ">");
+  if (a == std::string::npos) return "";
+  a += tag.size() + 2;
+  size_t b = body.find("</" + tag + ">", a);
+  if (b == std::string::npos || b - a > 200) return "";
+  return body.substr(a, b - a);
+}
+
+// " (Code: Message)" from an S3-style XML error body, so a 403 says
+// whether the key, the signature or the clock was wrong.
+std::string ErrorDetail(const std::string& body) {
+  std::string code = XmlField(body, "Code");
+  if (code.empty()) return "";
+  std::string message = XmlField(body, "Message");
+  return " (" + code + (message.empty() ? "" : ": " + message) + ")";
+}
+
 }  // namespace
 
 struct HttpSource::Response {
@@ -113,24 +132,18 @@ struct SlistDeleter {
 
 }  // namespace
 
-HttpSource::HttpSource(std::string url, RemoteOptions options)
-    : url_(std::move(url)), options_(std::move(options)) {}
+HttpSource::HttpSource(std::string url, RemoteOptions options, std::string name)
+    : url_(std::move(url)), name_(std::move(name)), options_(std::move(options)),
+      auth_(options_.auth) {}
 
 HttpSource::~HttpSource() = default;
 
 Result<std::unique_ptr<HttpSource>> HttpSource::Open(const std::string& url,
-                                                     const RemoteOptions& options) {
+                                                     const RemoteOptions& options,
+                                                     const std::string& name) {
   EnsureCurlInitialised();
-  std::unique_ptr<HttpSource> s(new HttpSource(url, options));
-  Result<Response> tail =
-      s->Fetch(0, 0, std::max<uint64_t>(options.tail_bytes, 1), Clock::now() + options.timeout);
-  if (!tail.ok()) return tail.status();
-  uint64_t a = 0, b = 0;
-  ParseContentRange(tail->content_range, a, b, s->size_);  // checked by Fetch
-  s->etag_ = tail->etag;
-  s->mtime_ = tail->mtime;
-  s->tail_ = std::move(tail->body);
-  s->tail_offset_ = a;
+  std::unique_ptr<HttpSource> s(new HttpSource(url, options, name.empty() ? url : name));
+  if (Status st = s->FetchTail(Clock::now() + options.timeout); !st.ok()) return st;
 
   std::string key = (s->etag_.empty() ? url : WithoutQuery(url)) + "\n" + s->etag_ + "\n" +
                     std::to_string(s->size_);
@@ -138,6 +151,43 @@ Result<std::unique_ptr<HttpSource>> HttpSource::Open(const std::string& url,
   SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
   for (int w = 0; w < 4; ++w) std::memcpy(&s->identity_.words[w], digest + 8 * w, 8);
   return s;
+}
+
+Status HttpSource::FetchTail(Clock::time_point deadline) {
+  const uint64_t want = std::max<uint64_t>(options_.tail_bytes, 1);
+  Result<Response> tail = Fetch(0, 0, want, deadline);
+  if (!tail.ok()) return tail.status();
+  uint64_t a = 0, b = 0;
+  ParseContentRange(tail->content_range, a, b, size_);  // checked by Fetch
+  etag_ = tail->etag;
+  mtime_ = tail->mtime;
+  if (b + 1 != size_) {
+    // The head came back instead of the tail (Check allows only that):
+    // now that the size is known, ask for the tail by its offsets.
+    tail = Fetch(size_ - std::min(want, size_), size_, 0, deadline);
+    if (!tail.ok()) return tail.status();
+    ParseContentRange(tail->content_range, a, b, size_);
+  }
+  tail_ = std::move(tail->body);
+  tail_offset_ = a;
+  return Status::Ok();
+}
+
+std::string HttpSource::Where() const { return name_ == url_ ? url_ : name_ + " (" + url_ + ")"; }
+
+bool HttpSource::RefreshAuth(std::string& why) const {
+  if (!options_.refresh_auth) {
+    why = "no way to refresh the credentials";
+    return false;
+  }
+  Result<RemoteAuth> fresh = options_.refresh_auth();
+  if (!fresh.ok()) {
+    why = "refreshing the credentials failed: " + fresh.status().message();
+    return false;
+  }
+  std::lock_guard lock(auth_mu_);
+  auth_ = std::move(*fresh);
+  return true;
 }
 
 uint64_t HttpSource::requests() const {
@@ -172,8 +222,13 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   curl_easy_reset(c);
   Response r;
   r.body_limit = limit;
+  RemoteAuth auth;
+  {
+    std::lock_guard lock(auth_mu_);
+    auth = auth_;
+  }
   std::unique_ptr<curl_slist, SlistDeleter> headers;
-  for (const std::string& hdr : options_.headers) {
+  for (const std::string& hdr : auth.headers) {
     curl_slist* next = curl_slist_append(headers.get(), hdr.c_str());
     if (next == nullptr) return Status::IoError("out of memory");
     (void)headers.release();
@@ -181,6 +236,9 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   }
   curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
   curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
+  // The path is sent (and signed) exactly as given: an S3 key may hold
+  // "./" or "../" segments, and a presigned URL was signed as it is.
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: threads
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, long(std::min<int64_t>(left.count(), 10000)));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, long(left.count()));
@@ -195,9 +253,9 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   // Compressed bodies would make byte ranges meaningless.
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
   if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  if (!options_.aws_sigv4.empty()) {
-    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, options_.aws_sigv4.c_str());
-    curl_easy_setopt(c, CURLOPT_USERPWD, options_.aws_user.c_str());
+  if (!auth.aws_sigv4.empty()) {
+    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, auth.aws_sigv4.c_str());
+    curl_easy_setopt(c, CURLOPT_USERPWD, auth.aws_user.c_str());
   }
   {
     std::lock_guard lock(mu_);
@@ -210,6 +268,7 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
     r.mtime = int64_t(filetime);
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(c, CURLOPT_USERPWD, nullptr);  // no secret lingers in the pool
   PutHandle(std::move(h));
   if (r.overflow) {
     return Status::Corrupt("server sent more bytes than the range asked for (status " +
@@ -221,14 +280,19 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
 
 Status HttpSource::Check(const Response& r, uint64_t begin, uint64_t end, uint64_t suffix) const {
   if (r.status != 206) {
-    return Status::Corrupt("expected 206 Partial Content, got " + std::to_string(r.status));
+    return Status::Corrupt("expected 206 Partial Content, got " + std::to_string(r.status) +
+                           ErrorDetail(r.body));
   }
   uint64_t a, b, total;
   if (!ParseContentRange(r.content_range, a, b, total)) {
     return Status::Corrupt("bad Content-Range '" + r.content_range + "'");
   }
   if (suffix > 0) {
-    if (b + 1 != total || a != total - std::min(suffix, total)) {
+    // The tail asked for, or the head from a server that reads "-N" as
+    // "0-N" (FetchTail then asks again by offsets).
+    const bool tail = b + 1 == total && a == total - std::min(suffix, total);
+    const bool head = a == 0 && b <= suffix;
+    if (!tail && !head) {
       return Status::Corrupt("Content-Range '" + r.content_range + "' is not the tail asked for");
     }
   } else if (a != begin || b + 1 != end || total != size_) {
@@ -254,11 +318,27 @@ Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uin
                                    uint64_t(Clock::now().time_since_epoch().count())));
   auto backoff = options_.backoff;
   std::string last;
+  bool refreshed = false;
   for (int attempt = 1;; ++attempt) {
-    Result<Response> r = Transfer(range, suffix > 0 ? suffix : end - begin, deadline);
+    // A suffix may come back as "0-N": N+1 bytes.
+    Result<Response> r = Transfer(range, suffix > 0 ? suffix + 1 : end - begin, deadline);
     bool retry;
     if (r.ok()) {
-      if (r->status == 404) return Status::NotFound(url_ + ": 404 Not Found");
+      if (r->status == 404) {
+        return Status::NotFound(Where() + ": 404 Not Found" + ErrorDetail(r->body));
+      }
+      if (r->status == 403 && !refreshed && options_.refresh_auth) {
+        // Credentials may have been rotated or a token renewed since they
+        // were read: read them again, once, and retry at once.
+        refreshed = true;
+        std::string why;
+        if (RefreshAuth(why)) {
+          --attempt;
+          continue;
+        }
+        return Status::IoError(Where() + ": bytes " + range + ": 403 Forbidden" +
+                               ErrorDetail(r->body) + "; " + why);
+      }
       Status s = Check(*r, begin, end, suffix);
       if (s.ok()) return std::move(*r);
       last = s.message();
@@ -275,7 +355,7 @@ Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uin
     std::this_thread::sleep_for(sleep);
     backoff *= 2;
   }
-  return Status::IoError(url_ + ": bytes " + range + ": " + last);
+  return Status::IoError(Where() + ": bytes " + range + ": " + last);
 }
 
 void HttpSource::InsertBlock(uint64_t index, Block block) const {

@@ -18,8 +18,12 @@
 // 429) are retried with jittered exponential backoff, all within
 // RemoteOptions::timeout per read, so a read never hangs longer than that.
 //
+// A 403 calls RemoteOptions::refresh_auth once (credentials re-read) and
+// retries with what it returns.
+//
 // Thread-safety: immutable after Open() except for the block cache, the
-// read-ahead state and the counters, all guarded by mu_, and the pool of
+// read-ahead state and the counters, all guarded by mu_, the current
+// authorisation, guarded by auth_mu_, and the pool of
 // idle curl handles, guarded by pool_mu_. A transfer runs on a handle that
 // the calling thread has taken out of the pool and owns alone until it puts
 // it back, so any number of threads may call ReadAt at once; two threads
@@ -28,6 +32,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -35,9 +40,21 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fs/source/aws_credentials.h"
 #include "fs/source/byte_source.h"
 
 namespace layerfs {
+
+// What authorises a request: extra headers and SigV4 signing. It holds
+// secrets: never log it.
+struct RemoteAuth {
+  // Extra request headers ("Name: value"), e.g. x-amz-security-token.
+  std::vector<std::string> headers;
+  // "aws:amz:REGION:s3" to sign with SigV4 (CURLOPT_AWS_SIGV4), with
+  // user "ACCESS:SECRET"; empty for none.
+  std::string aws_sigv4;
+  std::string aws_user;
+};
 
 struct RemoteOptions {
   // The longest one ReadAt (or Open) may take, retries included.
@@ -55,12 +72,15 @@ struct RemoteOptions {
   uint64_t max_read_ahead = 8ull << 20;
   // The suffix fetched at Open(): the end record and central directory.
   uint64_t tail_bytes = 256 << 10;
-  // Extra request headers ("Name: value"), e.g. for S3.
-  std::vector<std::string> headers;
-  // "aws:amz:REGION:s3" to sign with SigV4 (CURLOPT_AWS_SIGV4), with
-  // user "ACCESS:SECRET"; empty for none.
-  std::string aws_sigv4;
-  std::string aws_user;
+  // How requests are authorised (none by default).
+  RemoteAuth auth;
+  // Called at most once per request when the server answers 403 (expired
+  // temporary credentials, rotated keys): new authorisation to retry with.
+  // Empty: a 403 fails at once.
+  std::function<Result<RemoteAuth>()> refresh_auth;
+  // Where s3:// sources take credentials, region and endpoint from, as
+  // the command line gave them (fs/source/aws_credentials.h).
+  AwsSettings aws;
 };
 
 // True for the URL forms HttpSource opens.
@@ -70,13 +90,15 @@ inline bool IsHttpUrl(const std::string& s) {
 
 class HttpSource final : public ByteSource {
  public:
-  // Fetches the tail of `url`. Fails naming the URL: kNotFound on 404,
-  // kIoError for every other failure.
+  // Fetches the tail of `url`. `name` is what name() and errors call the
+  // object (an s3:// URL); empty: the URL itself. Fails naming it:
+  // kNotFound on 404, kIoError for every other failure.
   static Result<std::unique_ptr<HttpSource>> Open(const std::string& url,
-                                                  const RemoteOptions& options);
+                                                  const RemoteOptions& options,
+                                                  const std::string& name = "");
   ~HttpSource() override;
 
-  const std::string& name() const override { return url_; }
+  const std::string& name() const override { return name_; }
   uint64_t size() const override { return size_; }
   int64_t mtime() const override { return mtime_; }
   SourceIdentity identity() const override { return identity_; }
@@ -91,7 +113,7 @@ class HttpSource final : public ByteSource {
  private:
   using Block = std::shared_ptr<const std::string>;
 
-  HttpSource(std::string url, RemoteOptions options);
+  HttpSource(std::string url, RemoteOptions options, std::string name);
 
   // One ranged GET with retries: [begin, end) or, when `suffix` > 0, the
   // last `suffix` bytes. Checks the response against what was asked.
@@ -101,6 +123,15 @@ class HttpSource final : public ByteSource {
   // One attempt; a body longer than `limit` aborts it.
   Result<Response> Transfer(const std::string& range, uint64_t limit,
                             std::chrono::steady_clock::time_point deadline) const;
+  // Open()'s tail: a suffix range, or, from a server that answers a suffix
+  // range with the object's head (s3rver does), an explicit range once the
+  // head's Content-Range has told the size.
+  Status FetchTail(std::chrono::steady_clock::time_point deadline);
+  // The URL as errors show it: "NAME (URL)" when named otherwise.
+  std::string Where() const;
+  // Replaces auth_ through options_.refresh_auth; false when there is none
+  // or it failed (logged into `why`).
+  bool RefreshAuth(std::string& why) const;
   std::unique_ptr<Handle> TakeHandle() const;
   void PutHandle(std::unique_ptr<Handle> h) const;
 
@@ -111,6 +142,7 @@ class HttpSource final : public ByteSource {
   // Constant after construction (size_, etag_, mtime_, identity_, tail_
   // are set once in Open() before the source is shared).
   const std::string url_;
+  const std::string name_;
   const RemoteOptions options_;
   uint64_t size_ = 0;
   std::string etag_;
@@ -118,6 +150,9 @@ class HttpSource final : public ByteSource {
   SourceIdentity identity_;
   uint64_t tail_offset_ = 0;
   std::string tail_;
+
+  mutable std::mutex auth_mu_;
+  mutable RemoteAuth auth_;  // guarded by auth_mu_; replaced on a 403
 
   mutable std::mutex pool_mu_;
   mutable std::vector<std::unique_ptr<Handle>> pool_;  // guarded by pool_mu_

@@ -1,6 +1,7 @@
 // OpenSource: the one place that turns a layer argument into a ByteSource,
 // by its form: an http:// or https:// URL opens an HttpSource (lazy ranged
-// reads), anything else a LocalFile. Every path that opens a layer's bytes
+// reads), an s3://BUCKET/KEY URL a SigV4-signed one (s3_source.h),
+// anything else a LocalFile. Every path that opens a layer's bytes
 // (Archive::Open and so Layer::Open, UnionView::Open, the mount stack and
 // remount) goes through it, so a new kind of source is added here once.
 //

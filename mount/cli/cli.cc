@@ -8,7 +8,7 @@
 #include <cstring>
 #include <ostream>
 
-#include "fs/source/http_source.h"
+#include "fs/source/open_source.h"
 #include "mount/cli/remount_command.h"
 #include "mount/cli/env_command.h"
 #include "mount/cli/exit_codes.h"
@@ -28,7 +28,7 @@ constexpr char kVersion[] = "layerfs 0.1.0";
 constexpr char kUsage[] = R"(layerfs: mount an ordered stack of AWS Lambda layer zips as one read-only /opt
 
 usage:
-  layerfs mount [OPTIONS] (LAYER.zip|LAYER_VERSION_ARN)... MOUNTPOINT
+  layerfs mount [OPTIONS] (LAYER.zip|LAYER_VERSION_ARN|URL)... MOUNTPOINT
   layerfs mount [OPTIONS] --function F.json [--store DIR] MOUNTPOINT
   layerfs LAYER.zip[:LAYER.zip...] MOUNTPOINT -o OPTS   (the mount.fuse3 form)
   layerfs unmount [--lazy] MOUNTPOINT
@@ -53,7 +53,9 @@ mount options:
   -o OPT[,OPT...]         mount options: allow_other, uid=N, gid=N,
                           cache_size=SIZE, spill_dir=DIR, spill_size=SIZE,
                           log_level=LEVEL, log_file=FILE,
-                          access_log=FILE, function=F.json, store=DIR, and
+                          access_log=FILE, function=F.json, store=DIR,
+                          aws_profile=, aws_credentials_file=, aws_region=,
+                          s3_endpoint= (as the flags below), and
                           the usual FUSE/mount options (ro,nosuid,nodev are
                           implied; x-*, _netdev, nofail, noauto, dev, suid
                           and other mount(8)/systemd options are ignored)
@@ -71,6 +73,17 @@ mount options:
                           /var/tmp)
   --spill-size SIZE       bytes the spill may use (default a quarter of the
                           free space there, at most 4G; 0: no spill)
+  --remote-timeout SECS   the longest one read of a URL layer may take,
+                          retries included, before EIO (default 30)
+  --aws-profile NAME      s3:// layers: the profile of the shared credentials
+                          file to sign with (before AWS_ACCESS_KEY_ID...)
+  --aws-credentials-file FILE
+                          that shared credentials file (default
+                          $AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials)
+  --aws-region REGION     s3:// layers: the region (default $AWS_REGION,
+                          $AWS_DEFAULT_REGION, ~/.aws/config, us-east-1)
+  --s3-endpoint URL       an S3-compatible endpoint, path-style (default
+                          $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, Amazon S3)
   --log-level LEVEL       trace, debug, info, warn (default), error, off
   --log-file FILE         log here instead of syslog when in the background
   --ready-fd N            write "ready" to file descriptor N once serving
@@ -86,6 +99,12 @@ layers); --json prints them as JSON.
 fuse.layerfs go through /sbin/mount.fuse3, which runs layerfs with mount(8)'s
 cleared PATH: install it in /usr/local/bin, /usr/bin or /bin. With function=,
 the SOURCE field only names the mount (write "layerfs").
+
+A layer URL is http:// or https:// (read with ranged GETs, never copied), or
+s3://BUCKET/KEY, signed with SigV4; its credentials come from --aws-profile /
+--aws-credentials-file, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+(/AWS_SESSION_TOKEN), else ~/.aws/credentials (AWS_PROFILE,
+AWS_SHARED_CREDENTIALS_FILE). No option takes a secret.
 
 exit codes: 0 success, 1 runtime error, 2 usage error
 )";
@@ -198,6 +217,17 @@ std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
        .list_key = "store"},
       {.name = "--remote-timeout", .value = "seconds, 1 to 3600",
        .apply = Number(1, 3600, [&o](uint64_t s) { o.remote_timeout_s = uint32_t(s); })},
+      // s3:// layers: where credentials, region and endpoint come from. No
+      // option takes a secret: a profile or a file names where it is, so
+      // none reaches argv or the mount table.
+      {.name = "--aws-profile", .value = "a profile name", .apply = Text(o.aws.profile),
+       .list_key = "aws_profile"},
+      {.name = "--aws-credentials-file", .value = "a file", .apply = Text(o.aws.credentials_file),
+       .list_key = "aws_credentials_file"},
+      {.name = "--aws-region", .value = "a region", .apply = Text(o.aws.region),
+       .list_key = "aws_region"},
+      {.name = "--s3-endpoint", .value = "an http(s):// URL", .apply = Text(o.aws.endpoint),
+       .list_key = "s3_endpoint"},
       {.name = "--ready-fd", .value = "a descriptor number",
        .apply = Number(0, 65535, [&o](uint64_t fd) { o.ready_fd = int(fd); })},
   };
@@ -284,7 +314,7 @@ std::vector<std::string> SplitHelperSource(const std::string& source) {
     // A URL's own colons (after the scheme, before a port) do not split:
     // it ends at the first ':' after its host[:port].
     size_t from = start;
-    if (IsHttpUrl(source.substr(start))) {
+    if (IsRemoteSource(source.substr(start))) {
       size_t host = source.find("://", start) + 3;
       from = std::min(source.find('/', host), source.size());
     }

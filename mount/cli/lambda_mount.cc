@@ -22,8 +22,7 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
   LayerStack layers;
   for (size_t i = 0; i < stack->zips.size(); ++i) {
     Result<std::shared_ptr<const Layer>> layer =
-        Layer::Open(stack->zips[i],
-                    RemoteOptions{.timeout = std::chrono::seconds(options.remote_timeout_s)});
+        Layer::Open(stack->zips[i], RemoteOptionsOf(options));
     if (!layer.ok()) return layer.status();
     stack->layers[i].unzipped_bytes = UnzippedBytes((*layer)->archive());
     layers.push_back(std::move(*layer));

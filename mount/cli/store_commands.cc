@@ -83,9 +83,10 @@ int PublishFromAws(const ParsedArgs& args, std::ostream& out, std::ostream& err,
                    PublishUsage());
     }
   }
-  if (args.positional.size() != 1) {
+  if (args.positional.size() > 1) {
     return Usage(err, "publish",
-                 "--from-get-layer-version JSON takes exactly one ZIP",
+                 "--from-get-layer-version JSON takes one ZIP, or none to keep "
+                 "the version remote at its Content.Location",
                  PublishUsage());
   }
   Result<std::string> dir = StoreDir(args);
@@ -99,8 +100,21 @@ int PublishFromAws(const ParsedArgs& args, std::ostream& out, std::ostream& err,
   if (!from_aws.ok()) return Failed(err, "publish", from_aws.status());
   Result<LayerStore> store = LayerStore::Open(*dir, validate);
   if (!store.ok()) return Failed(err, "publish", store.status());
+  // No zip: the version lives where Content.Location says.
+  std::string location;
+  if (args.positional.empty()) {
+    Result<std::string> given = ParseLayerVersionLocation(*text, json_path);
+    if (!given.ok()) return Failed(err, "publish", given.status());
+    if (given->empty()) {
+      return Usage(err, "publish",
+                   json_path + " has no Content.Location: give the ZIP",
+                   PublishUsage());
+    }
+    location = *given;
+  }
   Result<StoredLayerVersion> stored =
-      store->Import(*from_aws, args.positional[0]);
+      location.empty() ? store->Import(*from_aws, args.positional[0])
+                       : store->ImportRemote(*from_aws, location);
   if (!stored.ok()) return Failed(err, "publish", stored.status());
   out << LayerVersionToJson(stored->version, stored->zip_path) << "\n";
   return kExitOk;
@@ -159,7 +173,7 @@ std::string PublishUsage() {
          "           [--compatible-runtime R]... [--compatible-architecture "
          "A]...\n"
          "           [--license L] [--region R] [--account A] [--store DIR]\n"
-         "       layerfs publish --from-get-layer-version JSON ZIP [--store "
+         "       layerfs publish --from-get-layer-version JSON [ZIP] [--store "
          "DIR]\n"
          "\n"
          "Copies ZIP into the layer store as the next version of layer NAME "
@@ -170,7 +184,11 @@ std::string PublishUsage() {
          "metadata\n"
          "from the saved output of `aws lambda get-layer-version` and "
          "checking\n"
-         "CodeSha256 and CodeSize.\n"
+         "CodeSha256 and CodeSize. Without ZIP, the version stays remote: "
+         "the store\n"
+         "keeps its Content.Location (an https:// or s3:// URL) and mounts "
+         "read\n"
+         "the zip from there, lazily.\n"
          "\n"
          "The store is --store DIR, else $LAYERFS_STORE, else "
          "/var/lib/layerfs\n"

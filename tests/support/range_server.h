@@ -27,6 +27,8 @@ class RangeServer {
   void SetFaults(const std::string& json) const;
   // Requests served so far.
   int Requests() const;
+  // Where requests.log and requests.jsonl (see range_server.py) are.
+  std::string ControlDir() const { return control_.path(); }
 
  private:
   ScratchDir control_;

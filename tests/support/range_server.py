@@ -15,7 +15,13 @@ numbers (1-based, counted since start) listed in "only":
   wrong_range answer a Content-Range one byte off from the one asked
   short_body  send one byte less than Content-Length says, then close
   etag        the ETag to send instead of the file's
-Each request appends "N METHOD PATH RANGE" to CONTROL/requests.log.
+  suffix_as_head  answer a suffix range "bytes=-N" with bytes 0-N, as
+              s3rver does
+  require_key answer 403 (an S3 InvalidAccessKeyId error) unless the
+              request is SigV4-signed with this access key id
+Each request appends "N METHOD PATH RANGE" to CONTROL/requests.log, and
+{"n", "method", "path", "headers": [[name, value], ...]} as one JSON line
+to CONTROL/requests.jsonl (headers as received, for signature checks).
 """
 import http.server
 import json
@@ -24,6 +30,7 @@ import re
 import sys
 import threading
 import time
+import urllib.parse
 
 ROOT, CONTROL = sys.argv[1], sys.argv[2]
 lock = threading.Lock()
@@ -56,6 +63,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def s3_error(self, code, name, message):
+        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{name}</Code>"
+                f"<Message>{message}</Message></Error>").encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_GET(self):
         with lock:
             count[0] += 1
@@ -63,12 +79,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rng = self.headers.get("Range", "-")
             with open(os.path.join(CONTROL, "requests.log"), "a") as log:
                 log.write(f"{n} GET {self.path} {rng}\n")
+            with open(os.path.join(CONTROL, "requests.jsonl"), "a") as log:
+                log.write(json.dumps({"n": n, "method": "GET", "path": self.path,
+                                      "headers": list(self.headers.items())}) + "\n")
         faults = faults_for(n)
         if "delay" in faults:
             time.sleep(faults["delay"])
         if "status" in faults:
             return self.error(faults["status"])
-        path = os.path.join(ROOT, self.path.split("?")[0].lstrip("/"))
+        if "require_key" in faults:
+            auth = self.headers.get("Authorization", "")
+            if f"Credential={faults['require_key']}/" not in auth:
+                return self.s3_error(403, "InvalidAccessKeyId",
+                                     "The AWS Access Key Id you provided does not exist")
+        path = os.path.join(ROOT, urllib.parse.unquote(self.path.split("?")[0]).lstrip("/"))
         if not os.path.isfile(path):
             return self.error(404)
         with open(path, "rb") as f:
@@ -81,7 +105,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, a, b = 200, 0, size - 1
         else:
             status = 206
-            if m.group(1) == "":
+            if m.group(1) == "" and faults.get("suffix_as_head"):
+                a, b = 0, min(size - 1, int(m.group(2)))
+            elif m.group(1) == "":
                 a, b = max(0, size - int(m.group(2))), size - 1
             else:
                 a = int(m.group(1))

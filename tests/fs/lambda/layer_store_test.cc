@@ -457,6 +457,45 @@ TEST_F(LayerStoreTest, ImportChecksCodeSha256AndCodeSize) {
   EXPECT_EQ(ReadFile(*store.Resolve(from_aws.arn)), "the real bytes");
 }
 
+TEST_F(LayerStoreTest, RemoteVersionKeepsItsLocationAndHasNoZip) {
+  LayerStore store = OpenStore();
+  std::string zip = MakeZip("dl.zip", "remote layer bytes");
+  const std::string arn = "arn:aws:lambda:us-east-2:123456789012:layer:far:4";
+  LayerVersion from_aws =
+      *ParseLayerVersionJson(AwsLayerVersionJson(zip, arn, 4), "get.json");
+  const std::string url = "s3://layers/far/4.zip";
+
+  Result<StoredLayerVersion> stored = store.ImportRemote(from_aws, url);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_TRUE(stored->remote);
+  EXPECT_EQ(stored->zip_path, url);
+  Result<StoredLayerVersion> got = store.Get(from_aws.arn);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->remote);
+  EXPECT_EQ(got->zip_path, url);
+  EXPECT_EQ(got->version, from_aws);
+  EXPECT_EQ(*store.Resolve(from_aws.arn), url);
+  ASSERT_EQ(store.List()->size(), 1u);
+  EXPECT_EQ(store.List()->front().zip_path, url);
+  std::string dir = store_dir_ + "/layers/aws/us-east-2/123456789012/far";
+  EXPECT_FALSE(std::filesystem::exists(dir + "/4.zip"));
+  EXPECT_NE(ReadFile(dir + "/4.json").find("\"Location\": \"" + url + "\""),
+            std::string::npos);
+
+  // Again: a no-op; other bytes under the ARN: refused.
+  EXPECT_TRUE(store.ImportRemote(from_aws, url).ok());
+  LayerVersion other = from_aws;
+  other.code_size += 1;
+  EXPECT_EQ(store.ImportRemote(other, url).status().code(), ErrorCode::kAlreadyExists);
+  // Only URLs: a path would be a zip outside the store.
+  LayerVersion five = from_aws;
+  five.arn.version = 5;
+  Result<StoredLayerVersion> path = store.ImportRemote(five, "/tmp/x.zip");
+  ASSERT_FALSE(path.ok());
+  EXPECT_EQ(path.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(path.status().message().find("/tmp/x.zip"), std::string::npos);
+}
+
 TEST_F(LayerStoreTest, ConcurrentPublishesFromProcesses) {
   constexpr int kProcesses = 4;
   constexpr int kEach = 5;

@@ -71,6 +71,26 @@ TEST_F(HttpSourceTest, OpenIsOneRequestAndLearnsSizeFromTheTail) {
   EXPECT_EQ(server_->Requests(), 2) << "the block is cached";
 }
 
+TEST_F(HttpSourceTest, ServerAnsweringASuffixWithTheHeadCostsOneMoreRequest) {
+  server_->SetFaults(R"({"suffix_as_head": true})");
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->size(), bytes_.size());
+  EXPECT_EQ(server_->Requests(), 2) << "the head, then the tail by its offsets";
+  Result<std::string> tail = Read(*s, bytes_.size() - 1000, 1000);
+  ASSERT_TRUE(tail.ok()) << tail.status().message();
+  EXPECT_EQ(*tail, bytes_.substr(bytes_.size() - 1000));
+  EXPECT_EQ(server_->Requests(), 2) << "the tail is served from the second response";
+  Result<std::string> middle = Read(*s, 100000, 300);
+  ASSERT_TRUE(middle.ok()) << middle.status().message();
+  EXPECT_EQ(*middle, bytes_.substr(100000, 300));
+  // A head that is not at 0 is still refused.
+  server_->SetFaults(R"({"suffix_as_head": true, "wrong_range": true})");
+  Result<std::unique_ptr<HttpSource>> bad = HttpSource::Open(server_->Url("obj.bin"), options_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(server_->Url("obj.bin")), std::string::npos);
+}
+
 TEST_F(HttpSourceTest, SequentialReadMatchesWithFewerRequestsThanBlocks) {
   auto s = Open();
   ASSERT_NE(s, nullptr);

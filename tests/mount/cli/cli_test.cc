@@ -35,6 +35,37 @@ TEST(CliTest, HelperFormKeepsUrlsWhole) {
   EXPECT_EQ(o->layers, (V{"http://h:9/a.zip", "/b.zip"}));
 }
 
+TEST(CliTest, HelperFormKeepsS3UrlsWhole) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(SplitHelperSource("s3://layers/a/b.zip:/c.zip:s3://x.y/z.zip"),
+            (V{"s3://layers/a/b.zip", "/c.zip", "s3://x.y/z.zip"}));
+}
+
+TEST(CliTest, AwsFlagsAndOptionsNameProfilesFilesRegionAndEndpoint) {
+  Result<MountOptions> o = ParseMountArgs(
+      {"--aws-profile", "ci", "--aws-credentials-file=/k", "--aws-region=eu-west-1",
+       "--s3-endpoint", "http://127.0.0.1:9000", "s3://b/a.zip", "/opt"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->aws.profile, "ci");
+  EXPECT_EQ(o->aws.credentials_file, "/k");
+  EXPECT_EQ(o->aws.region, "eu-west-1");
+  EXPECT_EQ(o->aws.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(RemoteOptionsOf(*o).aws.profile, "ci");
+  Result<MountOptions> h = ParseHelperArgs(
+      "s3://b/a.zip", {"/opt", "-o", "ro,aws_profile=p,aws_credentials_file=/f,aws_region=r,"
+                                     "s3_endpoint=http://h"});
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  EXPECT_EQ(h->aws.profile, "p");
+  EXPECT_EQ(h->aws.credentials_file, "/f");
+  EXPECT_EQ(h->aws.region, "r");
+  EXPECT_EQ(h->aws.endpoint, "http://h");
+  EXPECT_TRUE(h->fuse_options.empty()) << "an aws option reached the kernel";
+  EXPECT_FALSE(ParseMountArgs({"--aws-profile", "", "a.zip", "/opt"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"--aws-profile"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"--aws_profile=x", "a.zip", "/opt"}).ok());
+  EXPECT_FALSE(ParseHelperArgs("a.zip", {"/opt", "-o", "aws_region="}).ok());
+}
+
 TEST(CliTest, RemoteTimeoutIsSeconds) {
   Result<MountOptions> o = ParseMountArgs({"--remote-timeout=7", "http://h/a.zip", "/opt"});
   ASSERT_TRUE(o.ok()) << o.status().message();

@@ -95,7 +95,7 @@ TEST_F(StoreCommandsTest, PublishUsageErrors) {
            {"bad/name", zip},
            {"a", zip, "--account", "123"},
            {"a", zip, "--compatible-architecture", "amd64"},
-           {"--from-get-layer-version", "x.json"},
+           {"--from-get-layer-version", "x.json", zip, zip},
            {"--from-get-layer-version", "x.json", zip, "--description", "d"},
        }) {
     CommandRun run = Publish(args);
