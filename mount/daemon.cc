@@ -28,6 +28,7 @@
 #include "mount/mount_state.h"
 #include "fs/lambda/stack_resolver.h"
 #include "mount/readiness.h"
+#include "mount/remote_options.h"
 #include "mount/stack_control.h"
 #include "mount/stack_swap.h"
 
@@ -198,8 +199,7 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
     } else if (next.empty()) {
       next = *layers;
     }
-    const RemoteOptions remote{.timeout = std::chrono::seconds(options.remote_timeout_s)};
-    Status s = SwapStack(state, session, next, *generation + 1, remote);
+    Status s = SwapStack(state, session, next, *generation + 1, MakeRemoteOptions(options, next));
     if (!s.ok()) return s;
     ++*generation;
     *layers = std::move(next);

@@ -12,6 +12,8 @@
 namespace layerfs {
 
 constexpr uint64_t kDefaultCacheSize = 64ull << 20;
+constexpr uint64_t kDefaultCacheDirSize = 2ull << 30;
+constexpr char kNoCacheDir[] = "none";
 
 struct MountOptions {
   std::vector<std::string> layers;  // in Layers-array order: last wins
@@ -42,6 +44,10 @@ struct MountOptions {
   // The longest one read of a remote (URL) layer may take, retries
   // included, before it fails with EIO.
   uint32_t remote_timeout_s = 30;
+  // The shared on-disk cache of remote layers (fs/source/cache_dir.h):
+  // empty for the default directory, kNoCacheDir for none; its bound.
+  std::string cache_dir;
+  uint64_t cache_dir_size = kDefaultCacheDirSize;
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };

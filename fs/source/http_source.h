@@ -39,6 +39,8 @@
 
 namespace layerfs {
 
+class CacheDir;  // fs/source/cache_dir.h
+
 struct RemoteOptions {
   // The longest one ReadAt (or Open) may take, retries included.
   std::chrono::milliseconds timeout{30000};
@@ -61,6 +63,12 @@ struct RemoteOptions {
   // user "ACCESS:SECRET"; empty for none.
   std::string aws_sigv4;
   std::string aws_user;
+  // The shared on-disk cache (fs/source/disk_cache.h) that OpenSource puts
+  // remote layers in; null for none.
+  std::shared_ptr<CacheDir> cache;
+  // The object's SHA-256 when known (hex, or base64 as Lambda's CodeSha256
+  // gives it): the cache is then keyed and verified by it.
+  std::string expected_sha256;
 };
 
 // True for the URL forms HttpSource opens.

@@ -52,6 +52,7 @@ mount options:
   -f, --foreground        stay in the foreground; unmount on SIGINT/SIGTERM
   -o OPT[,OPT...]         mount options: allow_other, uid=N, gid=N,
                           cache_size=SIZE, spill_dir=DIR, spill_size=SIZE,
+                          cache_dir=DIR|none, cache_dir_size=SIZE,
                           log_level=LEVEL, log_file=FILE,
                           access_log=FILE, function=F.json, store=DIR, and
                           the usual FUSE/mount options (ro,nosuid,nodev are
@@ -71,6 +72,16 @@ mount options:
                           /var/tmp)
   --spill-size SIZE       bytes the spill may use (default a quarter of the
                           free space there, at most 4G; 0: no spill)
+  --cache-dir DIR|none    where blocks of remote (URL) layers are cached and
+                          shared by every daemon of this user (default
+                          /var/cache/layerfs for root, else
+                          $XDG_CACHE_HOME/layerfs or ~/.cache/layerfs);
+                          "none": no disk cache. A URL#sha256=DIGEST layer
+                          (hex, or base64 CodeSha256) mounts again from the
+                          cache with no network once complete
+  --cache-dir-size SIZE   bound of that directory (default 2G); unused layers
+                          are evicted, least recently used first, and it
+                          never takes the file system's last 5% (or 1G)
   --log-level LEVEL       trace, debug, info, warn (default), error, off
   --log-file FILE         log here instead of syslog when in the background
   --ready-fd N            write "ready" to file descriptor N once serving
@@ -190,6 +201,13 @@ Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
       std::optional<uint64_t> size = ParseSize(value);
       if (!size) return Status::InvalidArgument("option " + opt + ": not a size");
       options.spill_size = *size;
+    } else if (key == "cache_dir") {
+      if (value.empty()) return Status::InvalidArgument("option cache_dir= needs a directory or none");
+      options.cache_dir = value;
+    } else if (key == "cache_dir_size") {
+      std::optional<uint64_t> size = ParseSize(value);
+      if (!size || *size == 0) return Status::InvalidArgument("option " + opt + ": not a size");
+      options.cache_dir_size = *size;
     } else if (key == "spill_dir") {
       if (value.empty()) return Status::InvalidArgument("option spill_dir= needs a directory");
       options.spill_dir = value;
@@ -241,6 +259,14 @@ std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
       {.name = "--store", .value = "a directory", .apply = Text(o.store_dir)},
       {.name = "--remote-timeout", .value = "seconds, 1 to 3600",
        .apply = Number(1, 3600, [&o](uint64_t s) { o.remote_timeout_s = uint32_t(s); })},
+      {.name = "--cache-dir", .value = "a directory or none", .apply = Text(o.cache_dir)},
+      {.name = "--cache-dir-size", .value = "a size like 2G (--cache-dir none: no cache)",
+       .apply = [&o](const std::string& v) {
+         std::optional<uint64_t> size = ParseSize(v);
+         if (!size || *size == 0) return RejectValue();
+         o.cache_dir_size = *size;
+         return Status::Ok();
+       }},
       {.name = "--ready-fd", .value = "a descriptor number",
        .apply = Number(0, 65535, [&o](uint64_t fd) { o.ready_fd = int(fd); })},
   };

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/integration/mount_harness.h"
 
@@ -27,6 +28,8 @@ class RangeServer {
   void SetFaults(const std::string& json) const;
   // Requests served so far.
   int Requests() const;
+  // Their log lines, "N METHOD PATH RANGE" (see range_server.py).
+  std::vector<std::string> RequestLog() const;
 
  private:
   ScratchDir control_;

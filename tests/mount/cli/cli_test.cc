@@ -43,6 +43,24 @@ TEST(CliTest, RemoteTimeoutIsSeconds) {
   EXPECT_FALSE(ParseMountArgs({"--remote-timeout=x", "a.zip", "/opt"}).ok());
 }
 
+TEST(CliTest, CacheDirAndItsSize) {
+  Result<MountOptions> o = ParseMountArgs({"http://h/a.zip", "/opt"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->cache_dir, "");  // the default directory
+  EXPECT_EQ(o->cache_dir_size, kDefaultCacheDirSize);
+  o = ParseMountArgs({"--cache-dir", "/c", "--cache-dir-size=512M", "http://h/a.zip", "/opt"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->cache_dir, "/c");
+  EXPECT_EQ(o->cache_dir_size, 512ull << 20);
+  o = ParseHelperArgs("http://h/a.zip", {"/opt", "-o", "cache_dir=none,cache_dir_size=1G"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->cache_dir, kNoCacheDir);
+  EXPECT_EQ(o->cache_dir_size, 1ull << 30);
+  EXPECT_FALSE(ParseMountArgs({"--cache-dir-size=0", "a.zip", "/opt"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"--cache-dir-size=lots", "a.zip", "/opt"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"--cache-dir=", "a.zip", "/opt"}).ok());
+}
+
 TEST(CliTest, OptionsAddedByMountAndMountFuse3AndSystemdAreIgnored) {
   // mount(8) adds rw; mount.fuse3 adds dev,suid; fstab and units carry
   // the rest. None may reach the kernel mount or fail it.
