@@ -381,7 +381,10 @@ Status DiskCachedSource::LoadRun(uint64_t from, uint64_t to, uint64_t first,
                                  std::vector<Block>& have, Clock::time_point deadline) const {
   // Another daemon loading these blocks holds this lock until their files
   // are written; we then read them instead of fetching them again.
-  const bool locked = layer_->LockBlocks(from, to, deadline);
+  // Waiting is bounded by half the read's time, so a stuck daemon costs
+  // a duplicate fetch, not a hung read.
+  const bool locked =
+      layer_->LockBlocks(from, to, std::min(deadline, Clock::now() + options_.timeout / 2));
   std::vector<uint64_t> missing;
   for (uint64_t i = from; i < to; ++i) {
     if (std::optional<std::string> data = layer_->ReadBlock(BlockName(i), BlockLength(i))) {

@@ -22,15 +22,18 @@
 // read-ahead state and the counters, all guarded by mu_, and the pool of
 // idle curl handles, guarded by pool_mu_. A transfer runs on a handle that
 // the calling thread has taken out of the pool and owns alone until it puts
-// it back, so any number of threads may call ReadAt at once; two threads
-// missing the same block may both fetch it (the second insert is dropped).
+// it back, so any number of threads may call ReadAt at once; a thread
+// missing a block another thread is fetching waits for that request
+// (fetched_ signals the end of every request).
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -138,6 +141,8 @@ class HttpSource final : public ByteSource {
   mutable uint64_t next_sequential_ = UINT64_MAX;  // where a sequential read would start
   mutable uint64_t read_ahead_ = 0;
   mutable uint64_t requests_ = 0;
+  mutable std::set<uint64_t> fetching_;  // blocks a request is bringing
+  mutable std::condition_variable fetched_;
 };
 
 }  // namespace layerfs

@@ -125,6 +125,15 @@ TEST_F(RemoteCacheTest, TwoDaemonsSharingOneCacheFetchEachByteOnce) {
   EXPECT_EQ(int(log.size()), tails + int(ranges.size()));
 }
 
+TEST_F(RemoteCacheTest, ACachedColdMountAndSmallReadAreOneRequestEach) {
+  Mount m({server_->Url("one.zip")}, tmp_ / "mnt", CacheArgs());
+  ASSERT_TRUE(m.ok()) << m.result().output;
+  EXPECT_EQ(server_->Requests(), 1) << "the tail, cached from the mount's own request";
+  const std::string rel = kSitePackages + "/pkg_one/mod7.py";
+  EXPECT_EQ(ReadAll(m.path() + "/" + rel), ReadAll(tmp_ / ("extracted/" + rel)));
+  EXPECT_EQ(server_->Requests(), 2);
+}
+
 TEST_F(RemoteCacheTest, ALayerReadCompletelyMountsAgainWithTheServerStopped) {
   // Layer one comes with its SHA-256 (as the store passes CodeSha256),
   // layer two with its URL only.
