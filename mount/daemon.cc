@@ -28,6 +28,7 @@
 #include "mount/mount_state.h"
 #include "fs/lambda/stack_resolver.h"
 #include "mount/readiness.h"
+#include "mount/remote_options.h"
 #include "mount/stack_control.h"
 #include "mount/stack_swap.h"
 
@@ -198,7 +199,7 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
     } else if (next.empty()) {
       next = *layers;
     }
-    Status s = SwapStack(state, session, next, *generation + 1, RemoteOptionsOf(options));
+    Status s = SwapStack(state, session, next, *generation + 1, MakeRemoteOptions(options, next));
     if (!s.ok()) return s;
     ++*generation;
     *layers = std::move(next);

@@ -15,6 +15,8 @@
 namespace layerfs {
 
 constexpr uint64_t kDefaultCacheSize = 64ull << 20;
+constexpr uint64_t kDefaultCacheDirSize = 2ull << 30;
+constexpr char kNoCacheDir[] = "none";
 
 struct MountOptions {
   std::vector<std::string> layers;  // in Layers-array order: last wins
@@ -48,16 +50,12 @@ struct MountOptions {
   // Where s3:// layers take credentials, region and endpoint from, before
   // the environment and ~/.aws (fs/source/aws_credentials.h).
   AwsSettings aws;
+  // The shared on-disk cache of remote layers (fs/source/cache_dir.h):
+  // empty for the default directory, kNoCacheDir for none; its bound.
+  std::string cache_dir;
+  uint64_t cache_dir_size = kDefaultCacheDirSize;
   // Options passed on to the kernel mount (allow_other, ...).
   std::vector<std::string> fuse_options;
 };
-
-// How the layers of a mount with `options` open remote sources.
-inline RemoteOptions RemoteOptionsOf(const MountOptions& options) {
-  RemoteOptions remote;
-  remote.timeout = std::chrono::seconds(options.remote_timeout_s);
-  remote.aws = options.aws;
-  return remote;
-}
 
 }  // namespace layerfs

@@ -587,6 +587,13 @@ Result<std::string> LayerStore::Resolve(const LayerArn& version_arn) const {
     return Status::NotFound(version_arn.ToString() + ": its zip " +
                             stored->zip_path + " is missing from the store");
   }
+  // A remote version is mounted with its CodeSha256 as the URL's fragment:
+  // the disk cache (fs/source/disk_cache.h) keys and verifies it by that,
+  // and a complete copy mounts again with no network.
+  if (stored->remote && !stored->version.code_sha256.empty() &&
+      stored->zip_path.find('#') == std::string::npos) {
+    return stored->zip_path + "#sha256=" + stored->version.code_sha256;
+  }
   return stored->zip_path;
 }
 

@@ -143,7 +143,8 @@ class LayerStore {
   // is kNotFound.
   Status Delete(const LayerArn& version_arn) const;
 
-  // The stored zip (or URL) of a version, deleted or not.
+  // The stored zip (or URL) of a version, deleted or not; a remote one
+  // with "#sha256=CodeSha256" appended for the disk cache.
   Result<std::string> Resolve(const LayerArn& version_arn) const;
 
  private:

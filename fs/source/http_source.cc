@@ -377,53 +377,78 @@ Status HttpSource::ReadBlocks(uint64_t offset, std::span<char> out) const {
   const uint64_t first = offset / bs;
   uint64_t last = (offset + out.size() - 1) / bs;
   std::vector<Block> have(last - first + 1);
-  std::vector<std::pair<uint64_t, uint64_t>> runs;  // missing [from, to) block runs
-  {
-    std::lock_guard lock(mu_);
-    // A read continuing the previous one grows the read-ahead; any other
-    // read resets it.
-    if (offset == next_sequential_) {
-      read_ahead_ = std::min(options_.max_read_ahead, std::max(read_ahead_ * 2, bs));
-    } else {
-      read_ahead_ = 0;
-    }
-    next_sequential_ = offset + out.size();
-    for (uint64_t i = first; i <= last; ++i) {
-      auto it = blocks_.find(i);
-      if (it != blocks_.end()) {
-        have[i - first] = it->second.first;
-        lru_.splice(lru_.begin(), lru_, it->second.second);
-      } else if (!runs.empty() && runs.back().second == i) {
-        runs.back().second = i + 1;
-      } else {
-        runs.push_back({i, i + 1});
-      }
-    }
-    // Read-ahead extends the last run (or starts one) past the read, over
-    // blocks not yet cached.
-    uint64_t ahead_end = std::min(nblocks, last + 1 + read_ahead_ / bs);
-    for (uint64_t i = last + 1; i < ahead_end && blocks_.count(i) == 0; ++i) {
-      if (!runs.empty() && runs.back().second == i) {
-        runs.back().second = i + 1;
-      } else if (!runs.empty()) {
-        break;  // only extend a fetch that happens anyway
-      }
-    }
-  }
   const auto deadline = Clock::now() + options_.timeout;
-  for (auto [from, to] : runs) {
-    uint64_t begin = from * bs, end = std::min(size_, to * bs);
-    Result<Response> r = Fetch(begin, end, 0, deadline);
-    if (!r.ok()) return r.status();
-    const std::string* got = &r->body;
-    std::lock_guard lock(mu_);
-    for (uint64_t i = from; i < to; ++i) {
-      uint64_t at = i * bs - begin;
-      auto block = std::make_shared<const std::string>(
-          got->substr(at, std::min<uint64_t>(bs, got->size() - at)));
-      if (i <= last) have[i - first] = block;
-      InsertBlock(i, std::move(block));
+  for (bool first_pass = true;; first_pass = false) {
+    std::vector<std::pair<uint64_t, uint64_t>> runs;  // missing [from, to) block runs
+    {
+      std::unique_lock lock(mu_);
+      // A read continuing the previous one grows the read-ahead; any other
+      // read resets it.
+      if (first_pass) {
+        if (offset == next_sequential_) {
+          read_ahead_ = std::min(options_.max_read_ahead, std::max(read_ahead_ * 2, bs));
+        } else {
+          read_ahead_ = 0;
+        }
+        next_sequential_ = offset + out.size();
+      }
+      bool waiting = false;
+      for (uint64_t i = first; i <= last; ++i) {
+        if (have[i - first]) continue;
+        auto it = blocks_.find(i);
+        if (it != blocks_.end()) {
+          have[i - first] = it->second.first;
+          lru_.splice(lru_.begin(), lru_, it->second.second);
+        } else if (fetching_.count(i) != 0) {
+          waiting = true;  // another thread's request brings it: wait for that one
+        } else if (!runs.empty() && runs.back().second == i) {
+          runs.back().second = i + 1;
+        } else {
+          runs.push_back({i, i + 1});
+        }
+      }
+      // Read-ahead extends the last run past the read, over blocks not
+      // yet cached or being fetched.
+      uint64_t ahead_end = std::min(nblocks, last + 1 + read_ahead_ / bs);
+      for (uint64_t i = last + 1; first_pass && i < ahead_end && !runs.empty() &&
+                                  runs.back().second == i && blocks_.count(i) == 0 &&
+                                  fetching_.count(i) == 0;
+           ++i) {
+        runs.back().second = i + 1;
+      }
+      if (runs.empty()) {
+        if (!waiting) break;
+        if (fetched_.wait_until(lock, deadline) == std::cv_status::timeout &&
+            Clock::now() >= deadline) {
+          return Status::IoError(url_ + ": timed out waiting for a block being fetched");
+        }
+        continue;
+      }
+      for (auto [from, to] : runs) {
+        for (uint64_t i = from; i < to; ++i) fetching_.insert(i);
+      }
     }
+    Status status;
+    for (auto [from, to] : runs) {
+      Result<Response> r = status.ok() ? Fetch(from * bs, std::min(size_, to * bs), 0, deadline)
+                                       : Result<Response>(status);
+      std::lock_guard lock(mu_);
+      for (uint64_t i = from; i < to; ++i) fetching_.erase(i);
+      if (!r.ok()) {
+        status = r.status();
+        continue;
+      }
+      const std::string* got = &r->body;
+      for (uint64_t i = from; i < to; ++i) {
+        uint64_t at = i * bs - from * bs;
+        auto block = std::make_shared<const std::string>(
+            got->substr(at, std::min<uint64_t>(bs, got->size() - at)));
+        if (i <= last) have[i - first] = block;
+        InsertBlock(i, std::move(block));
+      }
+    }
+    fetched_.notify_all();
+    if (!status.ok()) return status;
   }
   for (uint64_t i = first; i <= last; ++i) {
     const std::string& b = *have[i - first];

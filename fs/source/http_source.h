@@ -26,16 +26,19 @@
 // authorisation, guarded by auth_mu_, and the pool of
 // idle curl handles, guarded by pool_mu_. A transfer runs on a handle that
 // the calling thread has taken out of the pool and owns alone until it puts
-// it back, so any number of threads may call ReadAt at once; two threads
-// missing the same block may both fetch it (the second insert is dropped).
+// it back, so any number of threads may call ReadAt at once; a thread
+// missing a block another thread is fetching waits for that request
+// (fetched_ signals the end of every request).
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -55,6 +58,8 @@ struct RemoteAuth {
   std::string aws_sigv4;
   std::string aws_user;
 };
+
+class CacheDir;  // fs/source/cache_dir.h
 
 struct RemoteOptions {
   // The longest one ReadAt (or Open) may take, retries included.
@@ -81,6 +86,12 @@ struct RemoteOptions {
   // Where s3:// sources take credentials, region and endpoint from, as
   // the command line gave them (fs/source/aws_credentials.h).
   AwsSettings aws;
+  // The shared on-disk cache (fs/source/disk_cache.h) that OpenSource puts
+  // remote layers in; null for none.
+  std::shared_ptr<CacheDir> cache;
+  // The object's SHA-256 when known (hex, or base64 as Lambda's CodeSha256
+  // gives it): the cache is then keyed and verified by it.
+  std::string expected_sha256;
 };
 
 // True for the URL forms HttpSource opens.
@@ -165,6 +176,8 @@ class HttpSource final : public ByteSource {
   mutable uint64_t next_sequential_ = UINT64_MAX;  // where a sequential read would start
   mutable uint64_t read_ahead_ = 0;
   mutable uint64_t requests_ = 0;
+  mutable std::set<uint64_t> fetching_;  // blocks a request is bringing
+  mutable std::condition_variable fetched_;
 };
 
 }  // namespace layerfs

@@ -1,5 +1,6 @@
 #include "fs/source/open_source.h"
 
+#include "fs/source/disk_cache.h"
 #include "fs/source/local_file.h"
 #include "fs/source/s3_location.h"
 #include "fs/source/s3_source.h"
@@ -8,13 +9,29 @@ namespace layerfs {
 
 bool IsRemoteSource(const std::string& arg) { return IsHttpUrl(arg) || IsS3Url(arg); }
 
+namespace {
+
+// The remote object itself, uncached.
+Result<std::unique_ptr<ByteSource>> OpenRemoteObject(const std::string& url,
+                                                     const RemoteOptions& remote) {
+  if (IsS3Url(url)) return OpenS3Source(url, remote);
+  Result<std::unique_ptr<HttpSource>> http = HttpSource::Open(url, remote);
+  if (!http.ok()) return http.status();
+  return std::unique_ptr<ByteSource>(std::move(*http));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ByteSource>> OpenSource(const std::string& arg,
                                                const RemoteOptions& remote) {
-  if (IsS3Url(arg)) return OpenS3Source(arg, remote);
-  if (IsHttpUrl(arg)) {
-    Result<std::unique_ptr<HttpSource>> http = HttpSource::Open(arg, remote);
-    if (!http.ok()) return http.status();
-    return std::unique_ptr<ByteSource>(std::move(*http));
+  if (IsRemoteSource(arg)) {
+    // Under the disk cache, read-ahead and the block LRU live in the cache
+    // (so what is read ahead is shared too); the opener outlives this call.
+    RemoteOptions inner = remote;
+    if (remote.cache) inner.max_read_ahead = 0, inner.cache_bytes = inner.block_size;
+    return OpenCachedRemote(arg, remote, [inner](const std::string& url) {
+      return OpenRemoteObject(url, inner);
+    });
   }
   Result<std::unique_ptr<LocalFile>> file = LocalFile::Open(arg);
   if (!file.ok()) return file.status();

@@ -4,6 +4,9 @@
 // anything else a LocalFile. Every path that opens a layer's bytes
 // (Archive::Open and so Layer::Open, UnionView::Open, the mount stack and
 // remount) goes through it, so a new kind of source is added here once.
+// Remote layers go through the on-disk cache (fs/source/disk_cache.h)
+// when RemoteOptions::cache is set; "URL#sha256=DIGEST" gives a remote
+// layer's expected SHA-256 on the command line.
 //
 // Stateless; callable from any thread.
 #pragma once

@@ -52,6 +52,7 @@ mount options:
   -f, --foreground        stay in the foreground; unmount on SIGINT/SIGTERM
   -o OPT[,OPT...]         mount options: allow_other, uid=N, gid=N,
                           cache_size=SIZE, spill_dir=DIR, spill_size=SIZE,
+                          cache_dir=DIR|none, cache_dir_size=SIZE,
                           log_level=LEVEL, log_file=FILE,
                           access_log=FILE, function=F.json, store=DIR,
                           aws_profile=, aws_credentials_file=, aws_region=,
@@ -84,6 +85,16 @@ mount options:
                           $AWS_DEFAULT_REGION, ~/.aws/config, us-east-1)
   --s3-endpoint URL       an S3-compatible endpoint, path-style (default
                           $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, Amazon S3)
+  --cache-dir DIR|none    where blocks of remote (URL) layers are cached and
+                          shared by every daemon of this user (default
+                          /var/cache/layerfs for root, else
+                          $XDG_CACHE_HOME/layerfs or ~/.cache/layerfs);
+                          "none": no disk cache. A URL#sha256=DIGEST layer
+                          (hex, or base64 CodeSha256) mounts again from the
+                          cache with no network once complete
+  --cache-dir-size SIZE   bound of that directory (default 2G); unused layers
+                          are evicted, least recently used first, and it
+                          never takes the file system's last 5% (or 1G)
   --log-level LEVEL       trace, debug, info, warn (default), error, off
   --log-file FILE         log here instead of syslog when in the background
   --ready-fd N            write "ready" to file descriptor N once serving
@@ -228,6 +239,16 @@ std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
        .list_key = "aws_region"},
       {.name = "--s3-endpoint", .value = "an http(s):// URL", .apply = Text(o.aws.endpoint),
        .list_key = "s3_endpoint"},
+      {.name = "--cache-dir", .value = "a directory or none", .apply = Text(o.cache_dir),
+       .list_key = "cache_dir"},
+      {.name = "--cache-dir-size", .value = "a size like 2G (--cache-dir none: no cache)",
+       .apply = [&o](const std::string& v) {
+         std::optional<uint64_t> size = ParseSize(v);
+         if (!size || *size == 0) return RejectValue();
+         o.cache_dir_size = *size;
+         return Status::Ok();
+       },
+       .list_key = "cache_dir_size"},
       {.name = "--ready-fd", .value = "a descriptor number",
        .apply = Number(0, 65535, [&o](uint64_t fd) { o.ready_fd = int(fd); })},
   };

@@ -7,6 +7,7 @@
 #include "fs/lambda/stack_report.h"
 #include "fs/lambda/stack_rules.h"
 #include "fs/lambda/stack_resolver.h"
+#include "mount/remote_options.h"
 
 namespace layerfs {
 
@@ -20,9 +21,9 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
   options.layers = stack->zips;
 
   LayerStack layers;
+  const RemoteOptions remote = MakeRemoteOptions(options, stack->zips);
   for (size_t i = 0; i < stack->zips.size(); ++i) {
-    Result<std::shared_ptr<const Layer>> layer =
-        Layer::Open(stack->zips[i], RemoteOptionsOf(options));
+    Result<std::shared_ptr<const Layer>> layer = Layer::Open(stack->zips[i], remote);
     if (!layer.ok()) return layer.status();
     stack->layers[i].unzipped_bytes = UnzippedBytes((*layer)->archive());
     layers.push_back(std::move(*layer));

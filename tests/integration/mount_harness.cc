@@ -96,7 +96,10 @@ ScratchDir::~ScratchDir() {
 Mount::Mount(const std::vector<std::string>& layers, const std::string& mountpoint,
              const std::string& extra_args)
     : mountpoint_(mountpoint) {
-  std::string cmd = Quote(LayerfsBinary()) + " mount " + extra_args;
+  // Remote layers go uncached unless a test asks for the cache: tests
+  // must not fill the host's /var/cache/layerfs, nor share it.
+  std::string cache = extra_args.find("--cache-dir") == std::string::npos ? "--cache-dir=none " : "";
+  std::string cmd = Quote(LayerfsBinary()) + " mount " + cache + extra_args;
   for (const std::string& l : layers) cmd += " " + Quote(l);
   cmd += " " + Quote(mountpoint);
   ::mkdir(mountpoint.c_str(), 0755);

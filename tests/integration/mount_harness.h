@@ -53,7 +53,8 @@ class ScratchDir {
 // A layerfs mount that is unmounted when the object dies.
 class Mount {
  public:
-  // Mounts in the background; check ok() / result().
+  // Mounts in the background; check ok() / result(). Remote layers are
+  // mounted with --cache-dir=none unless `extra_args` names a --cache-dir.
   Mount(const std::vector<std::string>& layers, const std::string& mountpoint,
         const std::string& extra_args = "");
   ~Mount();

@@ -77,6 +77,13 @@ void RangeServer::SetFaults(const std::string& json) const {
 
 int RangeServer::Requests() const { return CountLines(control_ / "requests.log"); }
 
+std::vector<std::string> RangeServer::RequestLog() const {
+  std::vector<std::string> lines;
+  std::istringstream in(ReadAll(control_ / "requests.log"));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 NginxServer::NginxServer(const std::string& root) {
   int port = FreePort();
   std::ofstream(dir_ / "nginx.conf")

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/integration/mount_harness.h"
 
@@ -29,6 +30,8 @@ class RangeServer {
   int Requests() const;
   // Where requests.log and requests.jsonl (see range_server.py) are.
   std::string ControlDir() const { return control_.path(); }
+  // Their log lines, "N METHOD PATH RANGE" (see range_server.py).
+  std::vector<std::string> RequestLog() const;
 
  private:
   ScratchDir control_;

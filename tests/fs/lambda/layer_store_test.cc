@@ -474,7 +474,8 @@ TEST_F(LayerStoreTest, RemoteVersionKeepsItsLocationAndHasNoZip) {
   EXPECT_TRUE(got->remote);
   EXPECT_EQ(got->zip_path, url);
   EXPECT_EQ(got->version, from_aws);
-  EXPECT_EQ(*store.Resolve(from_aws.arn), url);
+  // Mounted with its CodeSha256, for the disk cache to key and verify by.
+  EXPECT_EQ(*store.Resolve(from_aws.arn), url + "#sha256=" + from_aws.code_sha256);
   ASSERT_EQ(store.List()->size(), 1u);
   EXPECT_EQ(store.List()->front().zip_path, url);
   std::string dir = store_dir_ + "/layers/aws/us-east-2/123456789012/far";

@@ -125,6 +125,25 @@ TEST_F(HttpSourceTest, ManyThreadsReadTheRightBytes) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+TEST_F(HttpSourceTest, ConcurrentMissesOfOneBlockAreOneRequest) {
+  auto s = Open();
+  ASSERT_NE(s, nullptr);
+  server_->SetFaults(R"({"delay": 0.3})");  // the first request is still out when the rest miss
+  const int before = server_->Requests();
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      uint64_t at = kBlock + uint64_t(t) * 1000;
+      Result<std::string> got = Read(*s, at, 500);
+      if (!got.ok() || *got != bytes_.substr(at, 500)) ++bad;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(server_->Requests() - before, 1) << "one block, fetched more than once";
+}
+
 TEST_F(HttpSourceTest, MissingObjectIsNotFoundNamingTheUrl) {
   Result<std::unique_ptr<HttpSource>> s = HttpSource::Open(server_->Url("nope.zip"), options_);
   ASSERT_FALSE(s.ok());

@@ -2,6 +2,7 @@
 // mount.fuse3 form `layerfs SOURCE MOUNTPOINT -o OPTIONS`, with the option
 // lists mount(8), mount.fuse3 and systemd really pass.
 #include "mount/cli/cli.h"
+#include "mount/remote_options.h"
 
 #include <gtest/gtest.h>
 
@@ -50,7 +51,7 @@ TEST(CliTest, AwsFlagsAndOptionsNameProfilesFilesRegionAndEndpoint) {
   EXPECT_EQ(o->aws.credentials_file, "/k");
   EXPECT_EQ(o->aws.region, "eu-west-1");
   EXPECT_EQ(o->aws.endpoint, "http://127.0.0.1:9000");
-  EXPECT_EQ(RemoteOptionsOf(*o).aws.profile, "ci");
+  EXPECT_EQ(MakeRemoteOptions(*o, {}).aws.profile, "ci");
   Result<MountOptions> h = ParseHelperArgs(
       "s3://b/a.zip", {"/opt", "-o", "ro,aws_profile=p,aws_credentials_file=/f,aws_region=r,"
                                      "s3_endpoint=http://h"});
@@ -72,6 +73,24 @@ TEST(CliTest, RemoteTimeoutIsSeconds) {
   EXPECT_EQ(o->remote_timeout_s, 7u);
   EXPECT_FALSE(ParseMountArgs({"--remote-timeout=0", "a.zip", "/opt"}).ok());
   EXPECT_FALSE(ParseMountArgs({"--remote-timeout=x", "a.zip", "/opt"}).ok());
+}
+
+TEST(CliTest, CacheDirAndItsSize) {
+  Result<MountOptions> o = ParseMountArgs({"http://h/a.zip", "/opt"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->cache_dir, "");  // the default directory
+  EXPECT_EQ(o->cache_dir_size, kDefaultCacheDirSize);
+  o = ParseMountArgs({"--cache-dir", "/c", "--cache-dir-size=512M", "http://h/a.zip", "/opt"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->cache_dir, "/c");
+  EXPECT_EQ(o->cache_dir_size, 512ull << 20);
+  o = ParseHelperArgs("http://h/a.zip", {"/opt", "-o", "cache_dir=none,cache_dir_size=1G"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->cache_dir, kNoCacheDir);
+  EXPECT_EQ(o->cache_dir_size, 1ull << 30);
+  EXPECT_FALSE(ParseMountArgs({"--cache-dir-size=0", "a.zip", "/opt"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"--cache-dir-size=lots", "a.zip", "/opt"}).ok());
+  EXPECT_FALSE(ParseMountArgs({"--cache-dir=", "a.zip", "/opt"}).ok());
 }
 
 TEST(CliTest, OptionsAddedByMountAndMountFuse3AndSystemdAreIgnored) {
