@@ -306,7 +306,8 @@ class S3SignatureTest : public S3LayerTest {
   // Runs verify_sigv4.py over the captured requests.
   CommandResult Verify(const std::string& key, const std::string& secret,
                        const std::string& token) const {
-    return Shell("python3 " + Quote(std::string(LAYERFS_SOURCE_DIR) +
+    // Debian's python3-botocore (scripts/install-deps) belongs to /usr/bin/python3.
+    return Shell("/usr/bin/python3 " + Quote(std::string(LAYERFS_SOURCE_DIR) +
                                     "/tests/support/verify_sigv4.py") +
                  " " + Quote(server_->ControlDir() + "/requests.jsonl") + " " + Quote(key) +
                  " " + Quote(secret) + (token.empty() ? "" : " " + Quote(token)));
