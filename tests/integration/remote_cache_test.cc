@@ -19,7 +19,7 @@
 
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
-#include "tests/noise_bytes.h"
+#include "tests/support/noise_bytes.h"
 #include "tests/support/range_server.h"
 
 namespace layerfs::test {

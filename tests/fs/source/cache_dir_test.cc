@@ -13,7 +13,7 @@
 #include <fstream>
 
 #include "tests/integration/mount_harness.h"
-#include "tests/noise_bytes.h"
+#include "tests/support/noise_bytes.h"
 
 namespace layerfs {
 namespace {

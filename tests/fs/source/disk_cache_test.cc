@@ -17,7 +17,7 @@
 #include <openssl/sha.h>
 
 #include "tests/integration/mount_harness.h"
-#include "tests/noise_bytes.h"
+#include "tests/support/noise_bytes.h"
 
 namespace layerfs {
 namespace {
