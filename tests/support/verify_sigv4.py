@@ -26,6 +26,20 @@ AUTH = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/
                   r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$")
 
 
+def frozen_clock(when):
+    """Makes botocore sign at `when`: newer botocore reads the clock through
+    botocore.auth.get_current_datetime, Debian 12's (1.29) through
+    datetime.datetime.utcnow."""
+    if hasattr(botocore.auth, "get_current_datetime"):
+        return mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+
+    class Frozen(datetime.datetime):
+        @classmethod
+        def utcnow(cls):
+            return when
+    return mock.patch.object(botocore.auth.datetime, "datetime", Frozen)
+
+
 def main():
     path, access, secret = sys.argv[1:4]
     token = sys.argv[4] if len(sys.argv) > 4 else None
@@ -50,7 +64,7 @@ def main():
                                           if h not in own and h != "host"})
             # A GET's payload is not hashed: UNSIGNED-PAYLOAD, as layerfs sends.
             request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
-            with mock.patch.object(botocore.auth, "get_current_datetime", return_value=when):
+            with frozen_clock(when):
                 botocore.auth.S3SigV4Auth(Credentials(access, secret, token), service,
                                           region).add_auth(request)
             expected = request.headers["Authorization"]
