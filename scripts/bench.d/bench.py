@@ -469,10 +469,10 @@ class Layerfs(Contender):
         os.makedirs(self.root)
 
     def has_option(self, option):
-        """Whether this build of layerfs documents `option` in mount --help."""
+        """Whether this build of layerfs documents `option` in --help."""
         if not hasattr(self, "help_text"):
             try:
-                self.help_text = run([self.binary, "mount", "--help"], check=False)[1]
+                self.help_text = run([self.binary, "--help"], check=False)[1]
             except Failed:
                 self.help_text = ""
         return option in self.help_text
