@@ -53,4 +53,15 @@ std::string WithoutControlBytes(std::string_view text) {
   return out;
 }
 
+std::string HexOf(std::span<const unsigned char> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    s += kHex[b >> 4];
+    s += kHex[b & 15];
+  }
+  return s;
+}
+
 }  // namespace layerfs

@@ -6,6 +6,7 @@
 // Pure functions; safe from any thread.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,8 @@ std::string WithoutControlBytes(std::string_view text);
 
 // A permission mode as four octal digits ("0755"), as ls and chmod write it.
 std::string OctalMode(unsigned mode);
+
+// Bytes as lowercase hex digits, two a byte (digests, cache keys).
+std::string HexOf(std::span<const unsigned char> bytes);
 
 }  // namespace layerfs

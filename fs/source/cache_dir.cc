@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "fs/base/printable.h"
 #include "fs/base/write_all.h"
 
 namespace layerfs {
@@ -29,20 +30,10 @@ constexpr size_t kTrailer = 16;  // magic, CRC-32 (LE), length (LE 64)
 
 std::string Errno() { return std::strerror(errno); }
 
-std::string HexOf(const unsigned char* p, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s += kHex[p[i] >> 4];
-    s += kHex[p[i] & 15];
-  }
-  return s;
-}
-
 std::string Sha256HexOf(std::string_view text) {
   unsigned char d[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d);
-  return HexOf(d, sizeof d);
+  return HexOf(d);
 }
 
 std::string StripQuery(const std::string& url) { return url.substr(0, url.find('?')); }

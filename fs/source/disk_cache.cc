@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fs/base/printable.h"
+#include "fs/source/block_copy.h"
+
 namespace layerfs {
 
 namespace {
@@ -12,16 +15,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string StripQuery(const std::string& url) { return url.substr(0, url.find('?')); }
-
-std::string Hex(const unsigned char* p, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s += kHex[p[i] >> 4];
-    s += kHex[p[i] & 15];
-  }
-  return s;
-}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -42,7 +35,7 @@ int Base64Digit(char c) {
 std::string IdentityHex(const SourceIdentity& id) {
   unsigned char bytes[32];
   std::memcpy(bytes, id.words.data(), sizeof bytes);
-  return Hex(bytes, sizeof bytes);
+  return HexOf(bytes);
 }
 
 // The inverse of IdentityHex (and the identity of a content-addressed
@@ -91,7 +84,7 @@ std::optional<std::string> Sha256Hex(const std::string& text) {
       }
     }
     if (n != 32) return std::nullopt;
-    return Hex(bytes, 32);
+    return HexOf({bytes, 32});
   }
   return std::nullopt;
 }
@@ -337,13 +330,7 @@ Status DiskCachedSource::ReadBlocks(uint64_t offset, std::span<char> out) const 
     cv_.notify_all();
     if (!s.ok()) return s;
   }
-  for (uint64_t i = first; i <= last; ++i) {
-    const std::string& b = *have[i - first];
-    uint64_t block_begin = i * bs;
-    uint64_t from = std::max(offset, block_begin);
-    uint64_t to = std::min<uint64_t>(offset + out.size(), block_begin + b.size());
-    std::memcpy(out.data() + (from - offset), b.data() + (from - block_begin), to - from);
-  }
+  CopyFromBlocks(offset, out, first, last, bs, have);
   bool whole;
   {
     std::lock_guard lock(mu_);
@@ -479,7 +466,7 @@ void DiskCachedSource::CompleteIfWhole() const {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     ok = EVP_DigestUpdate(digest.get(), tail_.data(), tail_.size()) == 1 &&
-         EVP_DigestFinal_ex(digest.get(), md, &len) == 1 && Hex(md, len) == meta_.sha256;
+         EVP_DigestFinal_ex(digest.get(), md, &len) == 1 && HexOf({md, len}) == meta_.sha256;
     final_answer = true;  // a mismatch will not go away: stop checking
   }
   if (ok) {

@@ -8,6 +8,8 @@
 #include <random>
 #include <thread>
 
+#include "fs/source/block_copy.h"
+
 namespace layerfs {
 
 namespace {
@@ -450,13 +452,7 @@ Status HttpSource::ReadBlocks(uint64_t offset, std::span<char> out) const {
     fetched_.notify_all();
     if (!status.ok()) return status;
   }
-  for (uint64_t i = first; i <= last; ++i) {
-    const std::string& b = *have[i - first];
-    uint64_t block_begin = i * bs;
-    uint64_t from = std::max(offset, block_begin);
-    uint64_t to = std::min<uint64_t>(offset + out.size(), block_begin + b.size());
-    std::memcpy(out.data() + (from - offset), b.data() + (from - block_begin), to - from);
-  }
+  CopyFromBlocks(offset, out, first, last, bs, have);
   return Status::Ok();
 }
 

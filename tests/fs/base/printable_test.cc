@@ -24,5 +24,11 @@ TEST(PrintableTest, ALastPassLeavesEscapedNamesAlone) {
   EXPECT_EQ(WithoutControlBytes("entry " + name + "\nforged"), "entry evil\\nname\\nforged");
 }
 
+TEST(PrintableTest, HexOfGivesTwoLowercaseDigitsAByte) {
+  const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+  EXPECT_EQ(HexOf(bytes), "000fa5ff");
+  EXPECT_EQ(HexOf({}), "");
+}
+
 }  // namespace
 }  // namespace layerfs
