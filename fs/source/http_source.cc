@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fs/source/block_copy.h"
+#include "fs/source/curl_library.h"
 
 namespace layerfs {
 
@@ -220,7 +221,10 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   if (left.count() <= 0) return Status::IoError("timed out");
   std::unique_ptr<Handle> h = TakeHandle();
   CURL* c = h->get();
-  if (c == nullptr) return Status::IoError("cannot create a curl handle");
+  if (c == nullptr) {
+    std::string why = CurlLibraryError();
+    return Status::IoError(Where() + ": " + (why.empty() ? "cannot create a curl handle" : why));
+  }
   curl_easy_reset(c);
   Response r;
   r.body_limit = limit;

@@ -87,6 +87,7 @@ class LayerIndexBuilder {
     // 200,000 of them). Past this budget the layer is refused, so the
     // index stays proportional to the central directory.
     node_budget_ = 4 * uint64_t(records.size()) + kImpliedDirectoryAllowance;
+    nodes_.reserve(records.size() + records.size() / 4 + 1);
     for (uint32_t i = 0; i < records.size(); ++i) {
       AddRecord(i, records[i]);
       if (nodes_.size() > node_budget_) {
@@ -99,6 +100,15 @@ class LayerIndexBuilder {
   }
 
  private:
+  // Children are looked up by the string_view of a path component: the
+  // transparent hash and equality find them without building a string
+  // (one allocation per component of every entry otherwise).
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Children = std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>>;
+
   struct BuildNode {
     std::string name;
     NodeType type = NodeType::kDirectory;
@@ -107,7 +117,7 @@ class LayerIndexBuilder {
     uint64_t size = 0;
     uint32_t record = kNoRecord;
     bool explicit_entry = false;
-    std::unordered_map<std::string, uint32_t> children;
+    Children children;
   };
 
   void Warn(std::string_view raw, std::string reason) {
@@ -129,12 +139,15 @@ class LayerIndexBuilder {
   // implied one or replacing a non-directory in the way.
   uint32_t DescendInto(uint32_t parent, std::string_view part) {
     auto& children = nodes_[parent].children;
-    auto it = children.find(std::string(part));
-    if (it != children.end() && nodes_[it->second].type == NodeType::kDirectory) {
-      return it->second;
+    auto it = children.find(part);
+    if (it != children.end()) {
+      if (nodes_[it->second].type == NodeType::kDirectory) return it->second;
+      uint32_t dir = ImpliedDirectory(part);
+      nodes_[parent].children.find(part)->second = dir;  // `it` died with the push
+      return dir;
     }
     uint32_t dir = ImpliedDirectory(part);
-    nodes_[parent].children[std::string(part)] = dir;
+    nodes_[parent].children.emplace(std::string(part), dir);
     return dir;
   }
 
@@ -171,7 +184,7 @@ class LayerIndexBuilder {
       parent = DescendInto(parent, rest.substr(0, slash));
       rest = rest.substr(slash + 1);
     }
-    std::string leaf(rest);
+    std::string_view leaf = rest;
     auto& siblings = nodes_[parent].children;
     auto it = siblings.find(leaf);
     if (kind.type == NodeType::kDirectory && it != siblings.end() &&
@@ -183,7 +196,7 @@ class LayerIndexBuilder {
       dir.explicit_entry = true;
       return;
     }
-    BuildNode node{.name = leaf, .type = kind.type, .mode = kind.mode,
+    BuildNode node{.name = std::string(leaf), .type = kind.type, .mode = kind.mode,
                    .mtime = record.mtime, .record = index, .explicit_entry = true};
     if (kind.type == NodeType::kDirectory) {
       node.record = kNoRecord;
@@ -191,8 +204,14 @@ class LayerIndexBuilder {
       node.size = record.uncompressed_size <= kMaxEntrySize ? record.uncompressed_size
                   : record.compressed_size <= kMaxEntrySize ? record.compressed_size : 0;
     }
+    const bool replaces = it != siblings.end();
     uint32_t id = NewNode(std::move(node));
-    nodes_[parent].children[leaf] = id;  // replaces whatever was there
+    auto& children = nodes_[parent].children;  // NewNode may have moved the nodes
+    if (replaces) {
+      children.find(leaf)->second = id;  // replaces whatever was there
+    } else {
+      children.emplace(std::string(leaf), id);
+    }
   }
 
   // Depth-first copy of the live tree into the compact arrays; replaced

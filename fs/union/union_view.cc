@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "fs/union/open_layers.h"
+
 namespace layerfs {
 
 namespace {
@@ -35,13 +37,9 @@ UnionView::UnionView(std::vector<std::shared_ptr<const Layer>> layers, uint64_t 
 Result<std::unique_ptr<UnionView>> UnionView::Open(const std::vector<std::string>& paths,
                                                    uint64_t root_ino,
                                                    const RemoteOptions& remote) {
-  std::vector<std::shared_ptr<const Layer>> layers;
-  for (const std::string& path : paths) {
-    Result<std::shared_ptr<const Layer>> layer = Layer::Open(path, remote);
-    if (!layer.ok()) return layer.status();
-    layers.push_back(std::move(*layer));
-  }
-  return std::make_unique<UnionView>(std::move(layers), root_ino);
+  Result<LayerStack> layers = OpenLayers(paths, remote);
+  if (!layers.ok()) return layers.status();
+  return std::make_unique<UnionView>(std::move(*layers), root_ino);
 }
 
 void UnionView::InitNode(UnionNode& node, const UnionNode* parent, LayerRef top,

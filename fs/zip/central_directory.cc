@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
-#include <ctime>
 #include <limits>
+#include <memory>
+#include <span>
+#include <string_view>
 
 namespace layerfs {
 
@@ -169,11 +172,22 @@ Result<EndInfo> ReadEnd(const ByteSource& source, uint64_t file_size, const std:
   return info;
 }
 
+// Where a record's error happened. The message is only built on failure:
+// building it for every record cost a string per entry on each mount.
+struct RecordPlace {
+  const std::string& label;
+  uint64_t index;
+  std::string Say(std::string_view problem) const {
+    return label + ": central directory record " + std::to_string(index) + ": " +
+           std::string(problem);
+  }
+};
+
 // Applies the zip64 extended-information extra field: each 64-bit value is
 // present only for the 32-bit fields that hold the 0xffffffff marker.
 Status ApplyZip64(const unsigned char* data, size_t size, ZipRecord& r,
                   bool need_usize, bool need_csize, bool need_offset,
-                  const std::string& what) {
+                  const RecordPlace& where) {
   size_t pos = 0;
   auto take = [&](uint64_t& field) -> bool {
     if (pos + 8 > size) return false;
@@ -184,7 +198,7 @@ Status ApplyZip64(const unsigned char* data, size_t size, ZipRecord& r,
   if ((need_usize && !take(r.uncompressed_size)) ||
       (need_csize && !take(r.compressed_size)) ||
       (need_offset && !take(r.local_header_offset))) {
-    return Status::Corrupt(what + ": zip64 extra field too short");
+    return Status::Corrupt(where.Say("zip64 extra field too short"));
   }
   return Status::Ok();
 }
@@ -193,7 +207,7 @@ Status ApplyZip64(const unsigned char* data, size_t size, ZipRecord& r,
 // Info-ZIP timestamp fields (which unzip prefers over the DOS time).
 Status ApplyExtraFields(const unsigned char* extra, size_t length, ZipRecord& r,
                         bool need_usize, bool need_csize, bool need_offset,
-                        const std::string& what) {
+                        const RecordPlace& where) {
   bool have_ut = false;
   size_t pos = 0;
   while (pos + 4 <= length) {
@@ -203,7 +217,7 @@ Status ApplyExtraFields(const unsigned char* extra, size_t length, ZipRecord& r,
     if (pos + 4 + size > length) break;  // a ragged tail is ignored, as unzip does
     if (id == kExtraZip64 && (need_usize || need_csize || need_offset)) {
       if (Status s = ApplyZip64(data, size, r, need_usize, need_csize,
-                                need_offset, what);
+                                need_offset, where);
           !s.ok()) {
         return s;
       }
@@ -218,22 +232,27 @@ Status ApplyExtraFields(const unsigned char* extra, size_t length, ZipRecord& r,
     pos += 4 + size;
   }
   if (need_usize || need_csize || need_offset) {
-    return Status::Corrupt(what + ": zip64 extra field missing");
+    return Status::Corrupt(where.Say("zip64 extra field missing"));
   }
   return Status::Ok();
 }
 
 }  // namespace
 
+// The arithmetic of timegm(3) on the DOS fields, without its cost (a
+// tenth of a mount's central-directory pass went there): out-of-range
+// fields carry over as timegm's normalisation does (month 13 is January
+// of the next year, day 0 the last day of the month before, second 62
+// the next minute); month 0 counts as January.
 int64_t DosTimeToUnix(uint16_t dos_date, uint16_t dos_time) {
-  std::tm tm{};
-  tm.tm_year = 80 + (dos_date >> 9);
-  tm.tm_mon = std::max(((dos_date >> 5) & 0xf) - 1, 0);
-  tm.tm_mday = dos_date & 0x1f;
-  tm.tm_hour = dos_time >> 11;
-  tm.tm_min = (dos_time >> 5) & 0x3f;
-  tm.tm_sec = (dos_time & 0x1f) * 2;
-  return int64_t(::timegm(&tm));
+  using namespace std::chrono;
+  const int month0 = std::max(((dos_date >> 5) & 0xf) - 1, 0);  // 0..14
+  const int year = 1980 + (dos_date >> 9) + month0 / 12;
+  const sys_days first = year_month_day(std::chrono::year(year), month(unsigned(month0 % 12 + 1)), day(1));
+  const int64_t days = first.time_since_epoch().count() + (dos_date & 0x1f) - 1;
+  const int64_t seconds = int64_t(dos_time >> 11) * 3600 + ((dos_time >> 5) & 0x3f) * 60 +
+                          (dos_time & 0x1f) * 2;
+  return days * 86400 + seconds;
 }
 
 Result<CentralDirectory> CentralDirectory::Read(const ByteSource& source) {
@@ -256,30 +275,34 @@ Result<CentralDirectory> CentralDirectory::Read(const ByteSource& source) {
   CentralDirectory dir;
   dir.warnings_ = info.warnings;
   dir.prefix_length_ = start - info.directory_offset;
-  std::vector<unsigned char> buf(size_t(info.directory_size));
-  if (Status s = ReadExactly(source, start, buf.size(), buf.data(), label); !s.ok()) {
+  // Not zero-filled first: the read overwrites every byte or fails.
+  const size_t directory_size = size_t(info.directory_size);
+  std::unique_ptr<unsigned char[]> bytes = std::make_unique_for_overwrite<unsigned char[]>(directory_size);
+  if (Status s = ReadExactly(source, start, directory_size, bytes.get(), label); !s.ok()) {
     return s;
   }
+  const std::span<const unsigned char> buf(bytes.get(), directory_size);
   dir.records_.reserve(size_t(info.entry_count));
+  dir.names_.reserve(directory_size - std::min<size_t>(directory_size, size_t(info.entry_count) * kCentralSize));
   // Records are walked until the directory's byte range is used up, not
   // for the end record's count: a 16-bit count wraps past 65,535 entries
   // when a writer leaves out the zip64 records, and unzip, libzip and
   // Python read every record. Fewer records than the count is damage.
   size_t pos = 0;
   for (uint64_t i = 0; pos < buf.size(); ++i) {
-    std::string what = label + ": central directory record " + std::to_string(i);
+    const RecordPlace where{label, i};
     if (pos + kCentralSize > buf.size() || Le32(&buf[pos]) != kCentralSignature) {
       if (i >= info.entry_count && i > 0) {
         dir.warnings_.push_back("central directory has " + std::to_string(buf.size() - pos) +
                                 " bytes after its last record; ignored");
         break;
       }
-      return Status::Corrupt(what + ": bad signature or truncated");
+      return Status::Corrupt(where.Say("bad signature or truncated"));
     }
     const unsigned char* p = &buf[pos];
     size_t name_len = Le16(p + 28), extra_len = Le16(p + 30), comment_len = Le16(p + 32);
     if (pos + kCentralSize + name_len + extra_len + comment_len > buf.size()) {
-      return Status::Corrupt(what + ": runs past the central directory");
+      return Status::Corrupt(where.Say("runs past the central directory"));
     }
     ZipRecord r;
     r.version_made_by = Le16(p + 4);
@@ -294,7 +317,7 @@ Result<CentralDirectory> CentralDirectory::Read(const ByteSource& source) {
     if (Status s = ApplyExtraFields(p + kCentralSize + name_len, extra_len, r,
                                     r.uncompressed_size == 0xffffffff,
                                     r.compressed_size == 0xffffffff,
-                                    r.local_header_offset == 0xffffffff, what);
+                                    r.local_header_offset == 0xffffffff, where);
         !s.ok()) {
       return s;
     }
@@ -304,7 +327,7 @@ Result<CentralDirectory> CentralDirectory::Read(const ByteSource& source) {
     // checks it against the file on open, and that entry fails with EIO
     // while the rest serve, as unzip fails only that file.
     if (r.local_header_offset >= info.directory_offset) {
-      return Status::Corrupt(what + ": local header lies outside the archive");
+      return Status::Corrupt(where.Say("local header lies outside the archive"));
     }
     r.local_header_offset += dir.prefix_length_;
     if (dir.names_.size() + name_len > std::numeric_limits<uint32_t>::max()) {

@@ -93,6 +93,7 @@ Result<EntryPath> NormalizeEntryName(std::string_view raw, bool utf8_flag,
   EntryPath result;
   result.was_absolute = !name.empty() && name.front() == '/';
   result.is_directory = !name.empty() && name.back() == '/';
+  result.path.reserve(name.size());
   std::string_view rest = name;
   while (!rest.empty()) {
     size_t slash = rest.find('/');

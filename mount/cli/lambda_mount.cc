@@ -7,6 +7,7 @@
 #include "fs/lambda/stack_report.h"
 #include "fs/lambda/stack_rules.h"
 #include "fs/lambda/stack_resolver.h"
+#include "fs/union/open_layers.h"
 #include "mount/remote_options.h"
 
 namespace layerfs {
@@ -20,13 +21,12 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
   if (stack->zips.empty()) return Status::InvalidArgument("no layers to mount");
   options.layers = stack->zips;
 
-  LayerStack layers;
   const RemoteOptions remote = MakeRemoteOptions(options, stack->zips);
-  for (size_t i = 0; i < stack->zips.size(); ++i) {
-    Result<std::shared_ptr<const Layer>> layer = Layer::Open(stack->zips[i], remote);
-    if (!layer.ok()) return layer.status();
-    stack->layers[i].unzipped_bytes = UnzippedBytes((*layer)->archive());
-    layers.push_back(std::move(*layer));
+  Result<LayerStack> opened = OpenLayers(stack->zips, remote);
+  if (!opened.ok()) return opened.status();
+  LayerStack layers = std::move(*opened);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    stack->layers[i].unzipped_bytes = UnzippedBytes(layers[i]->archive());
   }
   FunctionTarget target = TargetOf(*stack);
   if (flags != nullptr && !flags->code.empty()) {

@@ -43,6 +43,23 @@ std::vector<std::string> BuildLayers(const ScratchDir& tmp) {
   return zips;
 }
 
+TEST(RemoteLayerTest, LibcurlIsLoadedOnlyForRemoteLayers) {
+  // libcurl is opened on first use (fs/source/curl_library.h): with a
+  // broken libcurl.so.4 first on the library path, a local layer still
+  // opens, and a URL fails saying which library and why.
+  ScratchDir tmp;
+  std::vector<std::string> zips = BuildLayers(tmp);
+  WriteFile(tmp / "nocurl/libcurl.so.4", "not a shared library", 0644, 1600000000);
+  const std::string env = "LD_LIBRARY_PATH=" + Quote(tmp / "nocurl") + " ";
+  CommandResult local = Shell(env + Quote(LayerfsBinary()) + " inspect " + Quote(zips[0]));
+  EXPECT_EQ(local.exit_code, 0) << local.output;
+  CommandResult remote =
+      Shell(env + Quote(LayerfsBinary()) + " inspect http://127.0.0.1:9/one.zip");
+  EXPECT_NE(remote.exit_code, 0) << remote.output;
+  EXPECT_NE(remote.output.find("cannot load libcurl.so.4"), std::string::npos) << remote.output;
+  EXPECT_NE(remote.output.find("http://127.0.0.1:9/one.zip"), std::string::npos) << remote.output;
+}
+
 TEST(RemoteLayerTest, NginxServedStackMatchesUnzipExtraction) {
   LAYERFS_REQUIRE_FUSE();
   ScratchDir tmp;

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <ctime>
 #include <string>
 
 #include "fs/source/local_file.h"
@@ -285,6 +287,25 @@ TEST_F(CentralDirectoryTest, DosDateZeroIsTheLastDayOf1979) {
   EXPECT_EQ(DosTimeToUnix(0, 0), 315446400);                    // 1979-12-31 00:00
   EXPECT_EQ(DosTimeToUnix((0 << 9) | (0 << 5) | 5, 0), 315878400);  // 1980-01-05
   EXPECT_EQ(DosTimeToUnix((0 << 9) | (2 << 5) | 0, 0), 318124800);  // 1980-01-31
+}
+
+TEST_F(CentralDirectoryTest, DosTimeEqualsTimegmForEveryDate) {
+  // Every DOS date (invalid months and days included), at times that
+  // carry into the next minute, hour and day: the same as timegm(3).
+  for (uint32_t date = 0; date <= 0xffff; ++date) {
+    for (uint16_t time : {uint16_t(0), uint16_t((23 << 11) | (59 << 5) | 29),
+                          uint16_t((31 << 11) | (63 << 5) | 31)}) {
+      std::tm tm{};
+      tm.tm_year = 80 + (date >> 9);
+      tm.tm_mon = std::max(int((date >> 5) & 0xf) - 1, 0);
+      tm.tm_mday = date & 0x1f;
+      tm.tm_hour = time >> 11;
+      tm.tm_min = (time >> 5) & 0x3f;
+      tm.tm_sec = (time & 0x1f) * 2;
+      ASSERT_EQ(DosTimeToUnix(uint16_t(date), time), int64_t(::timegm(&tm)))
+          << "date " << date << " time " << time;
+    }
+  }
 }
 
 TEST_F(CentralDirectoryTest, DosDateZeroInARecord) {
