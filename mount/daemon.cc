@@ -21,12 +21,13 @@
 #include <thread>
 #include <vector>
 
+#include "fs/lambda/stack_resolver.h"
+#include "fs/read/library_prefetch.h"
 #include "fs/union/union_view.h"
 #include "mount/fuse_ops.h"
 #include "mount/logging.h"
 #include "mount/mount_flags.h"
 #include "mount/mount_state.h"
-#include "fs/lambda/stack_resolver.h"
 #include "mount/readiness.h"
 #include "mount/remote_options.h"
 #include "mount/stack_control.h"
@@ -264,7 +265,14 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
   std::atomic<bool> stop_merging{false};
   std::thread merger([&] {
     ::setpriority(PRIO_PROCESS, ::gettid(), 10);
-    state.Current()->MergeAll(stop_merging);  // pinned while it runs
+    std::shared_ptr<const UnionView> view = state.Current();  // pinned while it runs
+    view->MergeAll(stop_merging);
+    if (!options.prefetch_libraries) return;
+    PrefetchSummary queued = PrefetchLibraries(*view, state.resources, stop_merging);
+    if (queued.entries > 0) {
+      spdlog::info("prefetch: {} shared libraries ({} bytes) queued for the spill",
+                   queued.entries, queued.bytes);
+    }
   });
   std::unique_ptr<fuse_loop_config, LoopConfigDestroy> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 16);

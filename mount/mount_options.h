@@ -34,6 +34,9 @@ struct MountOptions {
   // of the free space there, at most 4 GiB; 0: no spill).
   std::string spill_dir;
   std::optional<uint64_t> spill_size;
+  // Spill the large shared libraries of local layers once serving, before
+  // a loader asks (fs/read/library_prefetch.h).
+  bool prefetch_libraries = true;
   std::optional<uid_t> uid;  // owner shown for every entry (default root)
   std::optional<gid_t> gid;
   int ready_fd = -1;          // write a line here once serving

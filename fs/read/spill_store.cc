@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -94,6 +95,17 @@ bool SpillStore::MakeRoomLocked(uint64_t size) {
 std::shared_ptr<EntrySpill> SpillStore::Acquire(std::shared_ptr<const Layer> layer,
                                                 uint32_t record, uint64_t data_offset,
                                                 const CacheKey& key) {
+  return AcquireImpl(std::move(layer), record, data_offset, key, false);
+}
+
+bool SpillStore::Prefetch(std::shared_ptr<const Layer> layer, uint32_t record,
+                          uint64_t data_offset, const CacheKey& key) {
+  return AcquireImpl(std::move(layer), record, data_offset, key, true) != nullptr;
+}
+
+std::shared_ptr<EntrySpill> SpillStore::AcquireImpl(std::shared_ptr<const Layer> layer,
+                                                    uint32_t record, uint64_t data_offset,
+                                                    const CacheKey& key, bool prefetch) {
   if (!enabled()) return nullptr;
   CacheKey k = key;
   k.block = 0;
@@ -101,7 +113,9 @@ std::shared_ptr<EntrySpill> SpillStore::Acquire(std::shared_ptr<const Layer> lay
   std::string label = layer->archive().EntryLabel(record);
   std::lock_guard lock(mu_);
   if (auto it = map_.find(k); it != map_.end()) {
+    if (prefetch) return it->second->spill;  // already there: no fresher for it
     lru_.splice(lru_.begin(), lru_, it->second);
+    PromoteLocked(it->second->spill);
     return it->second->spill;
   }
   if (dir_failed_ || stop_ || size > options_.capacity) return nullptr;
@@ -119,15 +133,37 @@ std::shared_ptr<EntrySpill> SpillStore::Acquire(std::shared_ptr<const Layer> lay
     return nullptr;
   }
   auto spill = std::make_shared<EntrySpill>(std::move(*fd), size, std::move(label));
-  lru_.push_front({k, spill});
-  map_.emplace(k, lru_.begin());
+  // A prefetched spill goes to the cold end of the LRU: evicted before
+  // any a reader asked for.
+  auto where = prefetch ? lru_.end() : lru_.begin();
+  map_.emplace(k, lru_.insert(where, {k, spill}));
   used_ += size;
   // With a worker free, the fill starts now: readers may wait for it from
   // their first read (which usually follows this call at once).
   if (running_ + queue_.size() < workers_.size()) spill->Start();
-  queue_.push_back({spill, std::move(layer), record, data_offset});
+  EnqueueLocked({spill, std::move(layer), record, data_offset, prefetch});
   work_cv_.notify_one();
   return spill;
+}
+
+void SpillStore::EnqueueLocked(Job job) {
+  if (job.prefetch) {
+    queue_.push_back(std::move(job));
+    return;
+  }
+  auto first_prefetch = std::find_if(queue_.begin(), queue_.end(),
+                                     [](const Job& j) { return j.prefetch; });
+  queue_.insert(first_prefetch, std::move(job));
+}
+
+void SpillStore::PromoteLocked(const std::shared_ptr<EntrySpill>& spill) {
+  auto it = std::find_if(queue_.begin(), queue_.end(),
+                         [&](const Job& j) { return j.prefetch && j.spill == spill; });
+  if (it == queue_.end()) return;
+  Job job = std::move(*it);
+  queue_.erase(it);
+  job.prefetch = false;
+  EnqueueLocked(std::move(job));
 }
 
 void SpillStore::Work() {

@@ -78,8 +78,19 @@ class SpillStore {
   // The spill of `record` of `layer`'s archive (its cache key `key`),
   // started in the background if there is none; null when it cannot be
   // spilled (disabled, no room, directory unusable).
+  //
+  // A reader's spill is filled before every prefetched one still waiting
+  // (Prefetch below): a reader asking for an entry whose prefetch has not
+  // started moves it to the head of the queue.
   std::shared_ptr<EntrySpill> Acquire(std::shared_ptr<const Layer> layer, uint32_t record,
                                       uint64_t data_offset, const CacheKey& key);
+
+  // Starts the spill of an entry no reader has asked for yet (the shared
+  // libraries a loader is about to map, fs/read/library_prefetch.h): queued
+  // behind every reader's, not held, so the LRU evicts it first when room
+  // is needed. False when it cannot be spilled (as Acquire's null).
+  bool Prefetch(std::shared_ptr<const Layer> layer, uint32_t record, uint64_t data_offset,
+                const CacheKey& key);
 
   SpillStats stats() const;
   bool enabled() const { return options_.capacity > 0; }
@@ -95,7 +106,18 @@ class SpillStore {
     std::shared_ptr<const Layer> layer;
     uint32_t record = 0;
     uint64_t data_offset = 0;
+    bool prefetch = false;  // queued by Prefetch, not by a reader
   };
+
+  std::shared_ptr<EntrySpill> AcquireImpl(std::shared_ptr<const Layer> layer, uint32_t record,
+                                          uint64_t data_offset, const CacheKey& key,
+                                          bool prefetch);
+  // Queues a job: a reader's before the first prefetched one, a
+  // prefetched one last. mu_ held.
+  void EnqueueLocked(Job job);
+  // Moves the queued prefetch job of `spill`, if any, to the readers' part
+  // of the queue. mu_ held.
+  void PromoteLocked(const std::shared_ptr<EntrySpill>& spill);
 
   bool MakeRoomLocked(uint64_t size);
   Result<UniqueFd> OpenSpillFile() const;

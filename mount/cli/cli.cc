@@ -52,6 +52,7 @@ mount options:
   -f, --foreground        stay in the foreground; unmount on SIGINT/SIGTERM
   -o OPT[,OPT...]         mount options: allow_other, uid=N, gid=N,
                           cache_size=SIZE, spill_dir=DIR, spill_size=SIZE,
+                          no_prefetch,
                           cache_dir=DIR|none, cache_dir_size=SIZE,
                           log_level=LEVEL, log_file=FILE,
                           access_log=FILE, function=F.json, store=DIR,
@@ -74,6 +75,9 @@ mount options:
                           /var/tmp)
   --spill-size SIZE       bytes the spill may use (default a quarter of the
                           free space there, at most 4G; 0: no spill)
+  --no-prefetch           do not spill large shared libraries (.so over
+                          the whole-entry limit, local layers) at mount,
+                          ahead of the loader; only when first read
   --remote-timeout SECS   the longest one read of a URL layer may take,
                           retries included, before EIO (default 30)
   --aws-profile NAME      s3:// layers: the profile of the shared credentials
@@ -211,6 +215,12 @@ std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
        .list_key = "spill_size"},
       {.name = "--spill-dir", .value = "a directory", .apply = Text(o.spill_dir),
        .list_key = "spill_dir"},
+      {.name = "--no-prefetch",
+       .apply = [&o](const std::string&) {
+         o.prefetch_libraries = false;
+         return Status::Ok();
+       },
+       .list_key = "no_prefetch"},
       {.name = "--log-level", .value = "one of trace, debug, info, warn, error, critical, off",
        .apply = [&o](const std::string& v) {
          if (!IsLogLevel(v)) return RejectValue();
@@ -287,6 +297,12 @@ Status ApplyMountOptionList(const std::string& list, MountOptions& options) {
         return Status::InvalidArgument("option " + opt + ": not a numeric id");
       }
       if (key == "uid") options.uid = uid_t(*id); else options.gid = gid_t(*id);
+    } else if (ours != table.end() && ours->value.empty()) {
+      // A flag: -o no_prefetch means --no-prefetch.
+      if (eq != std::string::npos) {
+        return Status::InvalidArgument("option " + key + " takes no value");
+      }
+      if (Status s = ours->apply(""); !s.ok()) return s;
     } else if (ours != table.end()) {
       // The option's own applier: -o cache_size=V means --cache-size V.
       const Status needs =

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -143,6 +144,53 @@ TEST(SpillMountTest, SpillSizeZeroAndAMissingSpillDirStillReadEveryByte) {
     EXPECT_TRUE(got == data) << extra;
     nlohmann::json stats = StatsJson(mount.path());
     EXPECT_EQ(stats["spill"]["entries"].get<uint64_t>(), 0u) << extra << stats.dump();
+  }
+}
+
+// Polls `layerfs stats` until `done` holds for it or 30 s pass.
+nlohmann::json WaitForStats(const std::string& mountpoint,
+                            const std::function<bool(const nlohmann::json&)>& done) {
+  nlohmann::json stats = StatsJson(mountpoint);
+  for (int i = 0; i < 300 && !done(stats); ++i) {
+    usleep(100 * 1000);
+    stats = StatsJson(mountpoint);
+  }
+  return stats;
+}
+
+TEST(SpillMountTest, LargeSharedLibrariesAreSpilledAtMountBeforeAnyRead) {
+  LAYERFS_REQUIRE_FUSE();
+  ScratchDir tmp;
+  const std::string library = LibraryLike(20ull << 20);
+  const std::string data = LibraryLike(18ull << 20) + "data";
+  ASSERT_TRUE(ZipBuilder()
+                  .File("lib/libbig.so.14", library).Compress(Compression::kDeflate)
+                  .File("share/model.bin", data).Compress(Compression::kDeflate)
+                  .File("lib/libsmall.so", "tiny").Compress(Compression::kDeflate)
+                  .Write(tmp / "layer.zip"));
+  {
+    Mount mount({tmp / "layer.zip"}, tmp / "mnt", "--cache-size 16M --spill-size 1G");
+    ASSERT_TRUE(mount.ok()) << mount.result().output;
+    nlohmann::json stats = WaitForStats(mount.path(), [](const nlohmann::json& s) {
+      return s["spill"]["entries_spilled"].get<uint64_t>() >= 1;
+    });
+    // Only the large library: not the data file, not the small library.
+    EXPECT_EQ(stats["spill"]["entries_spilled"].get<uint64_t>(), 1u) << stats.dump();
+    EXPECT_EQ(stats["spill"]["entries"].get<uint64_t>(), 1u) << stats.dump();
+    EXPECT_EQ(stats["spill"]["bytes_inflated"].get<uint64_t>(), library.size()) << stats.dump();
+    EXPECT_EQ(stats["bytes_served"].get<uint64_t>(), 0u) << stats.dump();
+    // Read from the spill: every byte right, nothing inflated again.
+    EXPECT_TRUE(testing_files::ReadFile(mount.path() + "/lib/libbig.so.14") == library);
+    stats = StatsJson(mount.path());
+    EXPECT_EQ(stats["spill"]["bytes_inflated"].get<uint64_t>(), library.size()) << stats.dump();
+  }
+  for (std::string off : {std::string("--no-prefetch"), std::string("-o no_prefetch")}) {
+    Mount mount({tmp / "layer.zip"}, tmp / "mnt", "--cache-size 16M --spill-size 1G " + off);
+    ASSERT_TRUE(mount.ok()) << off << ": " << mount.result().output;
+    usleep(2000 * 1000);  // with prefetch, the spill would have started by now
+    nlohmann::json stats = StatsJson(mount.path());
+    EXPECT_EQ(stats["spill"]["entries"].get<uint64_t>(), 0u) << off << stats.dump();
+    EXPECT_TRUE(testing_files::ReadFile(mount.path() + "/lib/libbig.so.14") == library) << off;
   }
 }
 
