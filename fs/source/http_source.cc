@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fs/source/block_copy.h"
+#include "fs/source/curl_global.h"
 #include "fs/source/curl_library.h"
 
 namespace layerfs {
@@ -16,17 +17,6 @@ namespace layerfs {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// curl_global_init must run once before any handle and is not safe to race
-// with other library initialisation; a function-local static runs it once,
-// thread-safely, on first use, and cleans up at exit. No mutable global.
-void EnsureCurlInitialised() {
-  struct CurlGlobal {
-    CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-    ~CurlGlobal() { curl_global_cleanup(); }
-  };
-  static const CurlGlobal global;
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -83,6 +73,7 @@ struct HttpSource::Response {
   std::string body;
   uint64_t body_limit = 0;  // more than this is a protocol error
   bool overflow = false;
+  uint64_t generation = 0;  // of the URL and authorisation it was sent with
 };
 
 class HttpSource::Handle {
@@ -137,7 +128,7 @@ struct SlistDeleter {
 
 HttpSource::HttpSource(std::string url, RemoteOptions options, std::string name)
     : url_(std::move(url)), name_(std::move(name)), options_(std::move(options)),
-      auth_(options_.auth) {}
+      url_now_(url_), auth_(options_.auth) {}
 
 HttpSource::~HttpSource() = default;
 
@@ -178,18 +169,29 @@ Status HttpSource::FetchTail(Clock::time_point deadline) {
 
 std::string HttpSource::Where() const { return name_ == url_ ? url_ : name_ + " (" + url_ + ")"; }
 
-bool HttpSource::RefreshAuth(std::string& why) const {
-  if (!options_.refresh_auth) {
-    why = "no way to refresh the credentials";
+bool HttpSource::Refresh(uint64_t seen, const std::string& reason, std::string& why) const {
+  if (!options_.refresh) {
+    why = "no way to refresh the URL or credentials";
     return false;
   }
-  Result<RemoteAuth> fresh = options_.refresh_auth();
+  // One refresh at a time: the 403s of requests sent before it retry with
+  // its result instead of asking again.
+  std::lock_guard refreshing(refresh_mu_);
+  {
+    std::lock_guard lock(auth_mu_);
+    if (generation_ != seen) return true;
+  }
+  Result<RemoteTarget> fresh = options_.refresh(reason);
   if (!fresh.ok()) {
-    why = "refreshing the credentials failed: " + fresh.status().message();
+    why = "refreshing failed: " + fresh.status().message();
     return false;
   }
-  std::lock_guard lock(auth_mu_);
-  auth_ = std::move(*fresh);
+  {
+    std::lock_guard lock(auth_mu_);
+    if (!fresh->url.empty()) url_now_ = std::move(fresh->url);
+    auth_ = std::move(fresh->auth);
+    ++generation_;
+  }
   return true;
 }
 
@@ -229,9 +231,12 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   Response r;
   r.body_limit = limit;
   RemoteAuth auth;
+  std::string url;
   {
     std::lock_guard lock(auth_mu_);
     auth = auth_;
+    url = url_now_;
+    r.generation = generation_;
   }
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   for (const std::string& hdr : auth.headers) {
@@ -240,7 +245,7 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
     (void)headers.release();
     headers.reset(next);
   }
-  curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
   // The path is sent (and signed) exactly as given: an S3 key may hold
   // "./" or "../" segments, and a presigned URL was signed as it is.
@@ -333,12 +338,12 @@ Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uin
       if (r->status == 404) {
         return Status::NotFound(Where() + ": 404 Not Found" + ErrorDetail(r->body));
       }
-      if (r->status == 403 && !refreshed && options_.refresh_auth) {
-        // Credentials may have been rotated or a token renewed since they
-        // were read: read them again, once, and retry at once.
+      if (r->status == 403 && !refreshed && options_.refresh) {
+        // Credentials may have been rotated, a token renewed or a presigned
+        // URL expired since they were made: renew them, once, and retry.
         refreshed = true;
         std::string why;
-        if (RefreshAuth(why)) {
+        if (Refresh(r->generation, "403 Forbidden" + ErrorDetail(r->body), why)) {
           --attempt;
           continue;
         }

@@ -18,12 +18,14 @@
 // 429) are retried with jittered exponential backoff, all within
 // RemoteOptions::timeout per read, so a read never hangs longer than that.
 //
-// A 403 calls RemoteOptions::refresh_auth once (credentials re-read) and
-// retries with what it returns.
+// A 403 calls RemoteOptions::refresh once (credentials re-read, or a
+// presigned URL re-resolved) and retries with the URL and authorisation it
+// returns; concurrent 403s of the same URL share one refresh.
 //
 // Thread-safety: immutable after Open() except for the block cache, the
 // read-ahead state and the counters, all guarded by mu_, the current
-// authorisation, guarded by auth_mu_, and the pool of
+// URL and authorisation, guarded by auth_mu_ (refresh_mu_ serialises
+// refreshes), and the pool of
 // idle curl handles, guarded by pool_mu_. A transfer runs on a handle that
 // the calling thread has taken out of the pool and owns alone until it puts
 // it back, so any number of threads may call ReadAt at once; a thread
@@ -59,6 +61,13 @@ struct RemoteAuth {
   std::string aws_user;
 };
 
+// Where to send requests after a refresh: `url` empty keeps the current
+// one. Holds secrets: never log it.
+struct RemoteTarget {
+  std::string url;
+  RemoteAuth auth;
+};
+
 class CacheDir;  // fs/source/cache_dir.h
 
 struct RemoteOptions {
@@ -80,9 +89,17 @@ struct RemoteOptions {
   // How requests are authorised (none by default).
   RemoteAuth auth;
   // Called at most once per request when the server answers 403 (expired
-  // temporary credentials, rotated keys): new authorisation to retry with.
+  // temporary credentials, rotated keys, an expired presigned URL): the URL
+  // and authorisation to retry with. It is told the 403's reason ("403
+  // Forbidden (AccessDenied: Request has expired)") for its log line.
   // Empty: a 403 fails at once.
-  std::function<Result<RemoteAuth>()> refresh_auth;
+  std::function<Result<RemoteTarget>(const std::string& reason)> refresh;
+  // Where refresh hooks report events that are not errors (a re-resolved
+  // URL); empty: nowhere. Called from reading threads.
+  std::function<void(const std::string&)> log;
+  // The object's size when known beforehand (Lambda's CodeSize): OpenSource
+  // fails naming the layer when the object's differs. 0: unknown.
+  uint64_t expected_size = 0;
   // Where s3:// sources take credentials, region and endpoint from, as
   // the command line gave them (fs/source/aws_credentials.h).
   AwsSettings aws;
@@ -140,9 +157,10 @@ class HttpSource final : public ByteSource {
   Status FetchTail(std::chrono::steady_clock::time_point deadline);
   // The URL as errors show it: "NAME (URL)" when named otherwise.
   std::string Where() const;
-  // Replaces auth_ through options_.refresh_auth; false when there is none
-  // or it failed (logged into `why`).
-  bool RefreshAuth(std::string& why) const;
+  // Replaces url_now_ and auth_ through options_.refresh unless another
+  // thread already did since generation `seen`; false when there is none
+  // or it failed (said in `why`). `reason`: the 403, for the hook.
+  bool Refresh(uint64_t seen, const std::string& reason, std::string& why) const;
   std::unique_ptr<Handle> TakeHandle() const;
   void PutHandle(std::unique_ptr<Handle> h) const;
 
@@ -162,8 +180,12 @@ class HttpSource final : public ByteSource {
   uint64_t tail_offset_ = 0;
   std::string tail_;
 
+  mutable std::mutex refresh_mu_;  // held across a refresh, before auth_mu_
   mutable std::mutex auth_mu_;
-  mutable RemoteAuth auth_;  // guarded by auth_mu_; replaced on a 403
+  // Guarded by auth_mu_; replaced on a 403. url_ stays what errors name.
+  mutable std::string url_now_;
+  mutable RemoteAuth auth_;
+  mutable uint64_t generation_ = 0;  // refreshes so far
 
   mutable std::mutex pool_mu_;
   mutable std::vector<std::unique_ptr<Handle>> pool_;  // guarded by pool_mu_

@@ -29,9 +29,16 @@ Result<std::unique_ptr<ByteSource>> OpenSource(const std::string& arg,
     // (so what is read ahead is shared too); the opener outlives this call.
     RemoteOptions inner = remote;
     if (remote.cache) inner.max_read_ahead = 0, inner.cache_bytes = inner.block_size;
-    return OpenCachedRemote(arg, remote, [inner](const std::string& url) {
-      return OpenRemoteObject(url, inner);
-    });
+    Result<std::unique_ptr<ByteSource>> source =
+        OpenCachedRemote(arg, remote, [inner](const std::string& url) {
+          return OpenRemoteObject(url, inner);
+        });
+    if (source.ok() && remote.expected_size != 0 && (*source)->size() != remote.expected_size) {
+      return Status::Corrupt((*source)->name() + ": the object has " +
+                             std::to_string((*source)->size()) + " bytes, but its CodeSize is " +
+                             std::to_string(remote.expected_size));
+    }
+    return source;
   }
   Result<std::unique_ptr<LocalFile>> file = LocalFile::Open(arg);
   if (!file.ok()) return file.status();

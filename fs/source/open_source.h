@@ -6,7 +6,8 @@
 // remount) goes through it, so a new kind of source is added here once.
 // Remote layers go through the on-disk cache (fs/source/disk_cache.h)
 // when RemoteOptions::cache is set; "URL#sha256=DIGEST" gives a remote
-// layer's expected SHA-256 on the command line.
+// layer's expected SHA-256 on the command line, RemoteOptions::expected_size
+// its size (a remote object of another size fails to open, named).
 //
 // Stateless; callable from any thread.
 #pragma once

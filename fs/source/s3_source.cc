@@ -37,10 +37,10 @@ Result<std::unique_ptr<ByteSource>> OpenS3Source(const std::string& url,
   options.auth = S3Auth(*credentials, *region);
   // The environment is the daemon's and does not change; the files it
   // names may (a rotated key, a renewed session token).
-  options.refresh_auth = [settings = remote.aws, env, region = *region]() -> Result<RemoteAuth> {
+  options.refresh = [settings = remote.aws, env, region = *region](const std::string&) -> Result<RemoteTarget> {
     Result<AwsCredentials> fresh = ResolveAwsCredentials(settings, env);
     if (!fresh.ok()) return fresh.status();
-    return S3Auth(*fresh, region);
+    return RemoteTarget{.url = "", .auth = S3Auth(*fresh, region)};
   };
   Result<std::unique_ptr<HttpSource>> http =
       HttpSource::Open(S3ObjectUrl(*location, *region, *endpoint), options, url);
