@@ -13,6 +13,7 @@ RemoteOptions MakeRemoteOptions(const MountOptions& options,
                                 const std::vector<std::string>& layers) {
   RemoteOptions remote{.timeout = std::chrono::seconds(options.remote_timeout_s)};
   remote.aws = options.aws;
+  remote.log = [](const std::string& line) { spdlog::warn("{}", line); };
   if (options.cache_dir == kNoCacheDir ||
       std::none_of(layers.begin(), layers.end(), IsRemoteSource)) {
     return remote;

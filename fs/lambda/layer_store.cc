@@ -597,6 +597,30 @@ Result<std::string> LayerStore::Resolve(const LayerArn& version_arn) const {
   return stored->zip_path;
 }
 
+Status LayerStore::UpdateRemoteLocation(const LayerArn& version_arn,
+                                        const std::string& location) const {
+  if (!IsRemoteSource(location)) {
+    return Status::InvalidArgument("Content.Location '" + location +
+                                   "' is not an http://, https:// or s3:// URL");
+  }
+  Result<StoreLock> lock = StoreLock::Acquire(dir_);
+  if (!lock.ok()) return lock.status();
+  Result<StoredLayerVersion> stored = Load(version_arn);
+  if (!stored.ok()) return stored.status();
+  if (!stored->remote) {
+    return Status::InvalidArgument(version_arn.ToString() + " is stored as a zip, not a URL");
+  }
+  const std::string layer_dir = LayerDir(version_arn);
+  if (Status s = WriteFileAtomically(dir_ + "/tmp", layer_dir,
+                                     std::to_string(version_arn.version) + ".json",
+                                     LayerVersionToJson(stored->version, location) + "\n",
+                                     kFrozenMode);
+      !s.ok()) {
+    return s;
+  }
+  return FsyncDir(layer_dir);
+}
+
 Status LayerStore::Delete(const LayerArn& version_arn) const {
   Result<StoreLock> lock = StoreLock::Acquire(dir_);
   if (!lock.ok()) return lock.status();

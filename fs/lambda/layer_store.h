@@ -147,6 +147,12 @@ class LayerStore {
   // with "#sha256=CodeSha256" appended for the disk cache.
   Result<std::string> Resolve(const LayerArn& version_arn) const;
 
+  // Replaces a remote version's Content.Location by a fresh one (a new
+  // presigned URL from GetLayerVersion), so the next mount starts with
+  // it; <N>.json is rewritten atomically under DIR/lock, nothing else
+  // changes. A local version is kInvalidArgument.
+  Status UpdateRemoteLocation(const LayerArn& version_arn, const std::string& location) const;
+
  private:
   LayerStore(std::string dir, LayerStoreConfig config, ZipValidator validate)
       : dir_(std::move(dir)),

@@ -71,7 +71,17 @@ Result<StackLayer> StoredLayer(LazyStore& lazy, const LayerArn& arn, std::string
   layer.compatible_runtimes = stored->version.compatible_runtimes;
   layer.compatible_architectures = stored->version.compatible_architectures;
   layer.deleted = stored->deleted;
-  zip = stored->zip_path;
+  layer.remote = stored->remote;
+  layer.code_sha256 = stored->version.code_sha256;
+  layer.code_size = stored->version.code_size;
+  if (stored->remote) {
+    // With "#sha256=" the disk cache keys and verifies it by CodeSha256.
+    Result<std::string> url = (*store)->Resolve(arn);
+    if (!url.ok()) return url.status();
+    zip = *url;
+  } else {
+    zip = stored->zip_path;
+  }
   return layer;
 }
 

@@ -61,6 +61,11 @@ struct StackLayer {
   std::vector<std::string> compatible_architectures;
   bool deleted = false;
   uint64_t unzipped_bytes = 0;  // the sum of its entries' uncompressed sizes
+  // A store version kept as a URL (Content.Location): read remotely, its
+  // URL renewed through GetLayerVersion when it expires.
+  bool remote = false;
+  std::string code_sha256;  // base64, from the store; "" when unknown
+  uint64_t code_size = 0;   // 0 when unknown
 };
 
 // The function the stack is for. Empty fields are unknown and their

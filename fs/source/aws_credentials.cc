@@ -16,7 +16,7 @@ constexpr const char* kVariables[] = {
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_PROFILE",       "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
     "AWS_REGION",        "AWS_DEFAULT_REGION",    "AWS_ENDPOINT_URL_S3",
-    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL",  "AWS_ENDPOINT_URL_LAMBDA",  // the last for fs/lambda/lambda_api.h
 };
 
 std::string ProfileOf(const AwsSettings& settings, const AwsEnvironment& env) {

@@ -100,6 +100,9 @@ struct RemoteOptions {
   // The object's size when known beforehand (Lambda's CodeSize): OpenSource
   // fails naming the layer when the object's differs. 0: unknown.
   uint64_t expected_size = 0;
+  // What OpenSource's errors call the layer before its URL (a layer
+  // version ARN, whose presigned URL says little); empty: the URL alone.
+  std::string label;
   // Where s3:// sources take credentials, region and endpoint from, as
   // the command line gave them (fs/source/aws_credentials.h).
   AwsSettings aws;

@@ -33,8 +33,10 @@ Result<std::unique_ptr<ByteSource>> OpenSource(const std::string& arg,
         OpenCachedRemote(arg, remote, [inner](const std::string& url) {
           return OpenRemoteObject(url, inner);
         });
-    if (source.ok() && remote.expected_size != 0 && (*source)->size() != remote.expected_size) {
-      return Status::Corrupt((*source)->name() + ": the object has " +
+    const std::string label = remote.label.empty() ? "" : remote.label + ": ";
+    if (!source.ok()) return source.status().WithContext(label);
+    if (remote.expected_size != 0 && (*source)->size() != remote.expected_size) {
+      return Status::Corrupt(label + (*source)->name() + ": the object has " +
                              std::to_string((*source)->size()) + " bytes, but its CodeSize is " +
                              std::to_string(remote.expected_size));
     }

@@ -9,11 +9,16 @@ namespace layerfs {
 
 Result<LayerStack> OpenLayers(const std::vector<std::string>& paths,
                               const RemoteOptions& remote) {
+  return OpenLayers(paths, std::vector<RemoteOptions>(paths.size(), remote));
+}
+
+Result<LayerStack> OpenLayers(const std::vector<std::string>& paths,
+                              const std::vector<RemoteOptions>& remote) {
   std::vector<std::optional<Result<std::shared_ptr<const Layer>>>> opened(paths.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < paths.size();) {
-      opened[i].emplace(Layer::Open(paths[i], remote));
+      opened[i].emplace(Layer::Open(paths[i], i < remote.size() ? remote[i] : RemoteOptions{}));
     }
   };
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());

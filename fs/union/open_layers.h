@@ -23,4 +23,9 @@ namespace layerfs {
 Result<LayerStack> OpenLayers(const std::vector<std::string>& paths,
                               const RemoteOptions& remote = {});
 
+// The same with each layer's own options (`remote[i]` for `paths[i]`; a
+// remote layer store version renews its URL its own way).
+Result<LayerStack> OpenLayers(const std::vector<std::string>& paths,
+                              const std::vector<RemoteOptions>& remote);
+
 }  // namespace layerfs

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "fs/lambda/layer_refresh.h"
 #include "fs/lambda/stack_report.h"
 #include "fs/lambda/stack_rules.h"
 #include "fs/lambda/stack_resolver.h"
@@ -22,7 +23,14 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
   options.layers = stack->zips;
 
   const RemoteOptions remote = MakeRemoteOptions(options, stack->zips);
-  Result<LayerStack> opened = OpenLayers(stack->zips, remote);
+  // Only a stack with a remote store version needs to know the store.
+  Result<std::string> store_dir = ResolveStoreDir(options.store_dir);
+  std::vector<RemoteOptions> per_layer;
+  for (const StackLayer& layer : stack->layers) {
+    per_layer.push_back(
+        RemoteOptionsForLayer(layer, remote, store_dir.ok() ? *store_dir : ""));
+  }
+  Result<LayerStack> opened = OpenLayers(stack->zips, per_layer);
   if (!opened.ok()) return opened.status();
   LayerStack layers = std::move(*opened);
   for (size_t i = 0; i < layers.size(); ++i) {

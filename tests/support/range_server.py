@@ -19,6 +19,9 @@ numbers (1-based, counted since start) listed in "only":
               s3rver does
   require_key answer 403 (an S3 InvalidAccessKeyId error) unless the
               request is SigV4-signed with this access key id
+  expired     a list of strings: a request whose query string holds one
+              gets 403 (an S3 AccessDenied "Request has expired" error),
+              as a presigned URL past its expiry does
 Each request appends "N METHOD PATH RANGE" to CONTROL/requests.log, and
 {"n", "method", "path", "headers": [[name, value], ...]} as one JSON line
 to CONTROL/requests.jsonl (headers as received, for signature checks).
@@ -87,6 +90,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(faults["delay"])
         if "status" in faults:
             return self.error(faults["status"])
+        query = urllib.parse.urlsplit(self.path).query
+        if any(token in query for token in faults.get("expired", [])):
+            return self.s3_error(403, "AccessDenied", "Request has expired")
         if "require_key" in faults:
             auth = self.headers.get("Authorization", "")
             if f"Credential={faults['require_key']}/" not in auth:

@@ -7,8 +7,10 @@ python3-botocore) and checks that layerfs signed them the same way.
 For every captured GET with an AWS4-HMAC-SHA256 Authorization header, it
 rebuilds the request from the headers that Authorization lists as signed
 (botocore adds X-Amz-Date and X-Amz-Security-Token itself), signs it with botocore.auth.S3SigV4Auth using the same credentials,
-region, service and X-Amz-Date, and compares the two Authorization
-headers. Prints one line per request and "verified N" at the end; exits
+region, service and X-Amz-Date (botocore.auth.S3SigV4Auth for service s3,
+SigV4Auth, which hashes the empty payload and double-encodes the path as
+AWS's other services expect, for any other, e.g. lambda), and compares
+the two Authorization headers. Prints one line per request and "verified N" at the end; exits
 1 on any mismatch or when nothing signed was captured.
 """
 import datetime
@@ -64,9 +66,9 @@ def main():
                                           if h not in own and h != "host"})
             # A GET's payload is not hashed: UNSIGNED-PAYLOAD, as layerfs sends.
             request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
+            signer = botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth
             with frozen_clock(when):
-                botocore.auth.S3SigV4Auth(Credentials(access, secret, token), service,
-                                          region).add_auth(request)
+                signer(Credentials(access, secret, token), service, region).add_auth(request)
             expected = request.headers["Authorization"]
             if key_id != access or auth != expected:
                 print(f"request {req['n']} {req['path']}: MISMATCH\n  sent     {auth}\n"

@@ -1,0 +1,268 @@
+// A layer store version kept remote (publish --from-get-layer-version
+// without a zip) whose presigned Content.Location expires while mounted:
+// the daemon asks Lambda's GetLayerVersion again (fs/lambda/lambda_api.h,
+// fs/lambda/layer_refresh.h) and keeps reading correct bytes. Lambda is
+// tests/support/lambda_server.py, the zip is served by range_server.py
+// whose "expired" fault answers 403 to a URL past its expiry; botocore
+// re-signs every captured GetLayerVersion request (verify_sigv4.py). A
+// CodeSha256 that changes on refresh is EIO and a log line, never wrong
+// bytes; a CodeSize that differs from the object fails the mount.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/mount_harness.h"
+#include "tests/integration/tree_compare.h"
+#include "tests/support/noise_bytes.h"
+#include "tests/support/range_server.h"
+
+namespace layerfs::test {
+namespace {
+
+using testing_bytes::Noise;
+
+const std::string kArn = "arn:aws:lambda:eu-west-3:123456789012:layer:deps:3";
+const std::string kKey = "AKIDLAMBDA";
+const std::string kSecret = "lambda/secret+KEY";
+
+// pread of [offset, offset+len): the bytes, or the errno.
+struct ReadResult {
+  std::string bytes;
+  int error = 0;
+};
+ReadResult ReadRange(const std::string& path, off_t offset, size_t len) {
+  ReadResult r;
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    r.error = errno;
+    return r;
+  }
+  r.bytes.resize(len);
+  ssize_t n = ::pread(fd, r.bytes.data(), len, offset);
+  if (n < 0) r.error = errno;
+  r.bytes.resize(n < 0 ? 0 : size_t(n));
+  ::close(fd);
+  return r;
+}
+
+// lambda_server.py on a loopback port, killed with the object.
+class LambdaServer {
+ public:
+  LambdaServer() {
+    const std::string script =
+        std::string(LAYERFS_SOURCE_DIR) + "/tests/support/lambda_server.py";
+    child_ = std::make_unique<Child>(std::vector<std::string>{
+        "sh", "-c",
+        "exec /usr/bin/python3 " + Quote(script) + " " + Quote(control_.path()) + " > " +
+            Quote(control_ / "port")});
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::string p = ReadAll(control_ / "port");
+      if (!p.empty() && p.back() == '\n') port_ = std::stoi(p);
+      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
+  bool ok() const { return port_ > 0; }
+  std::string Endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // What GetLayerVersion answers for version N of layer `name`.
+  void Answer(const std::string& name, int n, const std::string& json) const {
+    std::filesystem::create_directories(control_ / ("layers/" + name));
+    std::ofstream(control_ / ("layers/" + name + "/" + std::to_string(n) + ".json")) << json;
+  }
+  std::string Requests() const { return control_ / "requests.jsonl"; }
+
+ private:
+  ScratchDir control_;
+  std::unique_ptr<Child> child_;
+  int port_ = 0;
+};
+
+std::string GetLayerVersionJson(const std::string& arn, const std::string& location,
+                                const std::string& sha, uint64_t size) {
+  const std::string version = arn.substr(arn.rfind(':') + 1);
+  return R"({"Content": {"Location": ")" + location + R"(", "CodeSha256": ")" + sha +
+         R"(", "CodeSize": )" + std::to_string(size) + R"(}, "LayerVersionArn": ")" + arn +
+         R"(", "Version": )" + version + "}";
+}
+
+class LambdaRefreshTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!FuseUnavailableReason().empty()) GTEST_SKIP() << "SKIP: " << FuseUnavailableReason();
+    for (const char* v : {"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
+                          "AWS_CONFIG_FILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+                          "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
+      Unset(v);
+    }
+    Set("HOME", home_.path());
+    Set("AWS_ACCESS_KEY_ID", kKey);
+    Set("AWS_SECRET_ACCESS_KEY", kSecret);
+    WriteFile(tmp_ / "src/python/big.bin", big_, 0644, 1600000000);
+    WriteFile(tmp_ / "src/python/small.py", "print('small')\n", 0644, 1600000000);
+    std::filesystem::create_directories(tmp_ / "www");
+    zip_ = tmp_ / "www/layer.zip";
+    Shell("cd " + Quote(tmp_ / "src") + " && TZ=UTC zip -qry -0 " + Quote(zip_) + " .");
+    CommandResult sha = Shell("openssl dgst -sha256 -binary " + Quote(zip_) + " | base64");
+    ASSERT_EQ(sha.exit_code, 0);
+    sha_ = sha.output.substr(0, sha.output.size() - 1);
+    size_ = std::filesystem::file_size(zip_);
+    files_ = std::make_unique<RangeServer>(tmp_ / "www");
+    ASSERT_TRUE(files_->ok());
+    ASSERT_TRUE(lambda_.ok());
+    Set("AWS_ENDPOINT_URL_LAMBDA", lambda_.Endpoint());
+  }
+  void TearDown() override {
+    for (const auto& [name, old] : saved_) {
+      if (old.has_value()) ::setenv(name.c_str(), old->c_str(), 1); else ::unsetenv(name.c_str());
+    }
+  }
+  void Save(const std::string& name) {
+    if (saved_.count(name) == 0) {
+      const char* old = std::getenv(name.c_str());
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    }
+  }
+  void Set(const std::string& name, const std::string& value) {
+    Save(name);
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  void Unset(const std::string& name) {
+    Save(name);
+    ::unsetenv(name.c_str());
+  }
+
+  // Publishes `arn` as living at `location`, as GetLayerVersion described it.
+  void PublishRemote(const std::string& arn, const std::string& location, uint64_t size) {
+    std::ofstream(tmp_ / "get.json") << GetLayerVersionJson(arn, location, sha_, size);
+    CommandResult r = Shell(Quote(LayerfsBinary()) + " publish --from-get-layer-version " +
+                            Quote(tmp_ / "get.json") + " --store " + Quote(store_));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  std::unique_ptr<Mount> MountArn(const std::string& arn, const std::string& name) {
+    return std::make_unique<Mount>(
+        std::vector<std::string>{arn}, tmp_ / name,
+        "--remote-timeout=10 --store " + Quote(store_) + " --log-file " + Quote(log_));
+  }
+  std::string Log() const { return ReadAll(log_); }
+
+  ScratchDir tmp_;
+  ScratchDir home_;
+  std::map<std::string, std::optional<std::string>> saved_;
+  const std::string big_ = Noise(6 << 20, 7);
+  std::string zip_;
+  std::string sha_;
+  uint64_t size_ = 0;
+  std::unique_ptr<RangeServer> files_;
+  LambdaServer lambda_;
+  const std::string store_ = tmp_ / "store";
+  const std::string log_ = tmp_ / "daemon.log";
+};
+
+TEST_F(LambdaRefreshTest, AnExpiredPresignedUrlIsRenewedOnceThroughGetLayerVersion) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  std::unique_ptr<Mount> m = MountArn(kArn, "mnt");
+  ASSERT_TRUE(m->ok()) << m->result().output;
+  const std::string big = m->path() + "/python/big.bin";
+  const int mib = 1 << 20;
+  // The mount read the tail through the stored URL; nothing of big.bin
+  // is fetched yet (a read now would read ahead the rest of it).
+  EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
+  EXPECT_GE(files_->Requests(), 1);
+  EXPECT_FALSE(std::filesystem::exists(lambda_.Requests())) << "Lambda asked before any 403";
+
+  // The presigned URL expires: the next fetch gets 403, one GetLayerVersion
+  // gives a fresh URL, and every later read goes there.
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  for (int at : {4, 1, 5, 0}) {
+    ReadResult later = ReadRange(big, off_t(at) * mib, mib);
+    ASSERT_EQ(later.error, 0) << std::strerror(later.error);
+    EXPECT_EQ(later.bytes, big_.substr(size_t(at) * mib, mib)) << "at " << at << " MiB";
+  }
+  EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
+  const std::string log = Log();
+  EXPECT_NE(log.find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
+                            "Content.Location; renewed through GetLayerVersion"),
+            std::string::npos)
+      << log;
+  std::vector<std::string> served = files_->RequestLog();
+  EXPECT_NE(served.back().find("token=2"), std::string::npos) << served.back();
+
+  // One GetLayerVersion, signed right (botocore re-signs it; the path
+  // holds the layer ARN, double-encoded in the signature), and wrong
+  // credentials would not verify.
+  const std::string verify = "/usr/bin/python3 " +
+                             Quote(std::string(LAYERFS_SOURCE_DIR) +
+                                   "/tests/support/verify_sigv4.py") +
+                             " " + Quote(lambda_.Requests()) + " " + Quote(kKey) + " ";
+  CommandResult signed_ok = Shell(verify + Quote(kSecret));
+  EXPECT_EQ(signed_ok.exit_code, 0) << signed_ok.output;
+  EXPECT_NE(signed_ok.output.find("/2018-10-31/layers/arn%3Aaws%3Alambda%3Aeu-west-3%3A"
+                                  "123456789012%3Alayer%3Adeps/versions/3: ok"),
+            std::string::npos)
+      << signed_ok.output;
+  EXPECT_NE(signed_ok.output.find("verified 1\n"), std::string::npos) << signed_ok.output;
+  EXPECT_NE(Shell(verify + "another-secret").exit_code, 0);
+  EXPECT_NE(ReadAll(lambda_.Requests()).find("eu-west-3/lambda/aws4_request"), std::string::npos);
+
+  // The store now holds the fresh URL: the next mount starts with it.
+  CommandResult got = Shell(Quote(LayerfsBinary()) + " layers get " + kArn + " --store " +
+                            Quote(store_));
+  EXPECT_NE(got.output.find("layer.zip?token=2"), std::string::npos) << got.output;
+}
+
+TEST_F(LambdaRefreshTest, ACodeSha256ChangeOnRefreshIsEioAndALogLineNeverWrongBytes) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  const std::string other_sha = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"),
+                                                other_sha, size_));
+  std::unique_ptr<Mount> m = MountArn(kArn, "mnt");
+  ASSERT_TRUE(m->ok()) << m->result().output;
+  EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  ReadResult r = ReadRange(m->path() + "/python/big.bin", 3 << 20, 1 << 20);
+  EXPECT_EQ(r.error, EIO) << std::strerror(r.error);
+  EXPECT_TRUE(r.bytes.empty());
+  for (const std::string& line : files_->RequestLog()) {
+    EXPECT_EQ(line.find("token=2"), std::string::npos) << "read from the new URL: " << line;
+  }
+  const std::string log = Log();
+  EXPECT_NE(log.find(kArn + ": GetLayerVersion now gives CodeSha256 " + other_sha +
+                     " but the layer store has " + sha_),
+            std::string::npos)
+      << log;
+  // The daemon stays up; the stored URL is unchanged.
+  EXPECT_TRUE(std::filesystem::is_regular_file(m->path() + "/python/small.py"));
+  EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
+  CommandResult got = Shell(Quote(LayerfsBinary()) + " layers get " + kArn + " --store " +
+                            Quote(store_));
+  EXPECT_NE(got.output.find("layer.zip?token=1"), std::string::npos) << got.output;
+}
+
+TEST_F(LambdaRefreshTest, ACodeSizeOtherThanTheObjectsFailsTheMountNamingIt) {
+  const std::string arn = "arn:aws:lambda:eu-west-3:123456789012:layer:deps:4";
+  PublishRemote(arn, files_->Url("layer.zip?token=9"), size_ + 1);
+  std::unique_ptr<Mount> m = MountArn(arn, "mnt");
+  EXPECT_NE(m->result().exit_code, 0);
+  EXPECT_NE(m->result().output.find(arn + ": " + files_->Url("layer.zip?token=9") +
+                                    ": the object has " +
+                                    std::to_string(size_) + " bytes, but its CodeSize is " +
+                                    std::to_string(size_ + 1)),
+            std::string::npos)
+      << m->result().output;
+}
+
+}  // namespace
+}  // namespace layerfs::test
