@@ -193,7 +193,7 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
     std::vector<std::string> next = requested;
     if (next.empty() && !options.function_config.empty()) {
       Result<ResolvedStack> resolved =
-          ResolveFunctionToMount(options.function_config, options.store_dir);
+          ResolveFunctionToMount(options.function_config, options.store_dir, {&options.aws});
       if (!resolved.ok()) return resolved.status();
       for (const std::string& w : ResolutionWarnings(*resolved)) spdlog::warn("{}", w);
       next = std::move(resolved->zips);

@@ -62,7 +62,7 @@ RemoteOptions RemoteOptionsForLayer(const StackLayer& layer, const RemoteOptions
   options.label = layer.label;
   options.refresh = Refresher{.arn = *layer.arn,
                               .code_sha256 = layer.code_sha256,
-                              .store_dir = store_dir,
+                              .store_dir = layer.from_lambda ? "" : store_dir,
                               .aws = base.aws,
                               .env = AwsEnvironment::FromProcess(),
                               .timeout = std::min<std::chrono::milliseconds>(

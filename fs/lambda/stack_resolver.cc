@@ -9,6 +9,7 @@
 
 #include "fs/base/printable.h"
 #include "fs/source/open_source.h"
+#include "fs/lambda/lambda_api.h"
 #include "fs/lambda/layer_arn.h"
 #include "fs/lambda/layer_store.h"
 
@@ -58,11 +59,47 @@ class LazyStore {
   std::unique_ptr<LayerStore> store_;
 };
 
-// The stack entry of a layer version ARN the store holds.
-Result<StackLayer> StoredLayer(LazyStore& lazy, const LayerArn& arn, std::string& zip) {
+// The stack entry of an ARN the store does not hold, from Lambda itself;
+// `missing` is the store's kNotFound.
+Result<StackLayer> LambdaLayer(const LayerArn& arn, const AwsSettings& aws,
+                               const Status& missing, std::string& zip) {
+  const AwsEnvironment env = AwsEnvironment::FromProcess();
+  if (Result<AwsCredentials> c = ResolveAwsCredentials(aws, env); !c.ok()) {
+    return Status::NotFound(missing.message() + "; nor can Lambda's GetLayerVersion be asked: " +
+                            c.status().message() +
+                            ". Give AWS credentials, or store the version with `layerfs "
+                            "publish --from-get-layer-version F.json [ZIP]`");
+  }
+  Result<LambdaLayerVersion> got = GetLayerVersion(arn, aws, env, std::chrono::seconds(10));
+  if (!got.ok()) {
+    return got.status().WithContext("", " (" + arn.ToString() + " is not in the layer store)");
+  }
+  StackLayer layer;
+  layer.label = arn.ToString();
+  layer.zip_path = got->location;
+  layer.arn = arn;
+  layer.compatible_runtimes = got->version.compatible_runtimes;
+  layer.compatible_architectures = got->version.compatible_architectures;
+  layer.remote = true;
+  layer.from_lambda = true;
+  layer.code_sha256 = got->version.code_sha256;
+  layer.code_size = got->version.code_size;
+  zip = got->location.find('#') == std::string::npos
+            ? got->location + "#sha256=" + got->version.code_sha256
+            : got->location;
+  return layer;
+}
+
+// The stack entry of a layer version ARN the store holds (or, with
+// `lambda.aws`, Lambda has).
+Result<StackLayer> StoredLayer(LazyStore& lazy, const LayerArn& arn, std::string& zip,
+                               LambdaLookup lambda = {}) {
   Result<const LayerStore*> store = lazy.Get();
   if (!store.ok()) return store.status();
   Result<StoredLayerVersion> stored = (*store)->Get(arn);
+  if (!stored.ok() && stored.status().code() == ErrorCode::kNotFound && lambda.aws != nullptr) {
+    return LambdaLayer(arn, *lambda.aws, stored.status(), zip);
+  }
   if (!stored.ok()) return stored.status();
   StackLayer layer;
   layer.label = arn.ToString();
@@ -96,7 +133,8 @@ Result<std::string> ResolveStoreDir(const std::string& given) {
 bool IsArnArgument(std::string_view arg) { return arg.starts_with("arn:"); }
 
 Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args,
-                                            const std::string& store_dir) {
+                                            const std::string& store_dir,
+                                            LambdaLookup lambda) {
   ResolvedStack stack;
   LazyStore store(store_dir);
   for (size_t i = 0; i < args.size(); ++i) {
@@ -110,7 +148,7 @@ Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args
     Result<LayerArn> arn = ParseLayerVersionArn(arg);
     if (!arn.ok()) return arn.status().WithContext(where);
     std::string zip;
-    Result<StackLayer> layer = StoredLayer(store, *arn, zip);
+    Result<StackLayer> layer = StoredLayer(store, *arn, zip, lambda);
     if (!layer.ok()) return layer.status().WithContext(where);
     stack.layers.push_back(std::move(*layer));
     stack.zips.push_back(std::move(zip));
@@ -119,14 +157,15 @@ Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args
 }
 
 Result<ResolvedStack> ResolveFunctionStack(const std::string& config_path,
-                                           const std::string& store_dir) {
+                                           const std::string& store_dir,
+                                           LambdaLookup lambda) {
   Result<FunctionConfig> config = LoadFunctionConfig(config_path);
   if (!config.ok()) return config.status();
   ResolvedStack stack;
   LazyStore store(store_dir);
   for (size_t i = 0; i < config->layers.size(); ++i) {
     std::string zip;
-    Result<StackLayer> layer = StoredLayer(store, config->layers[i], zip);
+    Result<StackLayer> layer = StoredLayer(store, config->layers[i], zip, lambda);
     if (!layer.ok()) {
       return layer.status().WithContext(config_path + ": Layers[" + std::to_string(i) + "]: ");
     }
@@ -139,8 +178,9 @@ Result<ResolvedStack> ResolveFunctionStack(const std::string& config_path,
 }
 
 Result<ResolvedStack> ResolveFunctionToMount(const std::string& config_path,
-                                             const std::string& store_dir) {
-  Result<ResolvedStack> stack = ResolveFunctionStack(config_path, store_dir);
+                                             const std::string& store_dir,
+                                             LambdaLookup lambda) {
+  Result<ResolvedStack> stack = ResolveFunctionStack(config_path, store_dir, lambda);
   if (!stack.ok()) return stack;
   if (stack->zips.empty()) {
     return Status::InvalidArgument(config_path + ": the function has no layers to mount");

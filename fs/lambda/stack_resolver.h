@@ -21,6 +21,7 @@
 
 #include "fs/lambda/function_config.h"
 #include "fs/lambda/stack_rules.h"
+#include "fs/source/aws_credentials.h"
 #include "fs/base/status.h"
 
 namespace layerfs {
@@ -44,21 +45,34 @@ Result<std::string> ResolveStoreDir(const std::string& given);
 // whose name starts so can be named as ./arn:...
 bool IsArnArgument(std::string_view arg);
 
+// Where an ARN that the store does not hold is looked up: with `aws` set
+// (a mount), Lambda's GetLayerVersion is asked (fs/lambda/lambda_api.h),
+// with those settings and the process's AWS environment, and the layer is
+// read from the Content.Location it gives, never stored; null (inspect,
+// the checks): such an ARN is an error.
+struct LambdaLookup {
+  const AwsSettings* aws = nullptr;
+};
+
 // Each argument is a zip path or a layer version ARN. A malformed ARN, or
-// one the store does not hold, fails naming the argument's position and
-// the ARN.
+// one neither the store nor Lambda (see LambdaLookup) has, fails naming
+// the argument's position, the ARN, where it was looked for and how to fix
+// it.
 Result<ResolvedStack> ResolveLayerArguments(const std::vector<std::string>& args,
-                                            const std::string& store_dir);
+                                            const std::string& store_dir,
+                                            LambdaLookup lambda = {});
 
 // The layers of a function configuration (any shape fs/lambda/function_config.h
 // reads). Errors name the file and the position in Layers.
 Result<ResolvedStack> ResolveFunctionStack(const std::string& config_path,
-                                           const std::string& store_dir);
+                                           const std::string& store_dir,
+                                           LambdaLookup lambda = {});
 
 // ResolveFunctionStack for a mount: a function without layers is an error
 // naming the file.
 Result<ResolvedStack> ResolveFunctionToMount(const std::string& config_path,
-                                             const std::string& store_dir);
+                                             const std::string& store_dir,
+                                             LambdaLookup lambda = {});
 
 // What Lambda's own limits say of a stack that is mounted all the same:
 // more than kMaxFunctionLayers layers, deleted versions (which keep

@@ -64,6 +64,8 @@ struct StackLayer {
   // A store version kept as a URL (Content.Location): read remotely, its
   // URL renewed through GetLayerVersion when it expires.
   bool remote = false;
+  // Not in the store: resolved through Lambda's GetLayerVersion at mount.
+  bool from_lambda = false;
   std::string code_sha256;  // base64, from the store; "" when unknown
   uint64_t code_size = 0;   // 0 when unknown
 };

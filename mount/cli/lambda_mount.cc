@@ -16,8 +16,9 @@ namespace layerfs {
 Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags) {
   const bool from_function = !options.function_config.empty();
   Result<ResolvedStack> stack =
-      from_function ? ResolveFunctionToMount(options.function_config, options.store_dir)
-                    : ResolveLayerArguments(options.layers, options.store_dir);
+      from_function
+          ? ResolveFunctionToMount(options.function_config, options.store_dir, {&options.aws})
+          : ResolveLayerArguments(options.layers, options.store_dir, {&options.aws});
   if (!stack.ok()) return stack.status();
   if (stack->zips.empty()) return Status::InvalidArgument("no layers to mount");
   options.layers = stack->zips;

@@ -264,5 +264,50 @@ TEST_F(LambdaRefreshTest, ACodeSizeOtherThanTheObjectsFailsTheMountNamingIt) {
       << m->result().output;
 }
 
+TEST_F(LambdaRefreshTest, AnArnNotInTheStoreIsAskedOfLambdaWhenThereAreCredentials) {
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  std::unique_ptr<Mount> m = MountArn(kArn, "mnt");
+  ASSERT_TRUE(m->ok()) << m->result().output;
+  EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
+  CommandResult signed_ok =
+      Shell("/usr/bin/python3 " +
+            Quote(std::string(LAYERFS_SOURCE_DIR) + "/tests/support/verify_sigv4.py") + " " +
+            Quote(lambda_.Requests()) + " " + Quote(kKey) + " " + Quote(kSecret));
+  EXPECT_NE(signed_ok.output.find("verified 1\n"), std::string::npos) << signed_ok.output;
+  // Nothing was stored: a version from Lambda is only read.
+  EXPECT_NE(Shell(Quote(LayerfsBinary()) + " layers get " + kArn + " --store " + Quote(store_))
+                .exit_code,
+            0);
+
+  // A version Lambda does not have either: the error says both.
+  const std::string gone = "arn:aws:lambda:eu-west-3:123456789012:layer:gone:1";
+  std::unique_ptr<Mount> missing = MountArn(gone, "mnt-gone");
+  EXPECT_NE(missing->result().exit_code, 0);
+  EXPECT_NE(missing->result().output.find(
+                gone + ": GetLayerVersion (" + lambda_.Endpoint() +
+                "/2018-10-31/layers/arn%3Aaws%3Alambda%3Aeu-west-3%3A123456789012%3Alayer%3Agone/"
+                "versions/1) answered 404 (ResourceNotFoundException: The resource you "
+                "requested does not exist.) (" + gone + " is not in the layer store)"),
+            std::string::npos)
+      << missing->result().output;
+}
+
+TEST_F(LambdaRefreshTest, AnArnInNeitherTheStoreNorReachWithoutCredentialsSaysHowToFixIt) {
+  Unset("AWS_ACCESS_KEY_ID");
+  Unset("AWS_SECRET_ACCESS_KEY");
+  std::unique_ptr<Mount> m = MountArn(kArn, "mnt");
+  EXPECT_NE(m->result().exit_code, 0);
+  const std::string& out = m->result().output;
+  EXPECT_NE(out.find(kArn + ": no layer arn:aws:lambda:eu-west-3:123456789012:layer:deps in the "
+                            "layer store " + store_),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("nor can Lambda's GetLayerVersion be asked: "), std::string::npos) << out;
+  EXPECT_NE(out.find("layerfs publish --from-get-layer-version F.json [ZIP]"), std::string::npos)
+      << out;
+  EXPECT_FALSE(std::filesystem::exists(lambda_.Requests()));
+}
+
 }  // namespace
 }  // namespace layerfs::test
