@@ -457,6 +457,32 @@ TEST_F(LayerStoreTest, ImportChecksCodeSha256AndCodeSize) {
   EXPECT_EQ(ReadFile(*store.Resolve(from_aws.arn)), "the real bytes");
 }
 
+TEST_F(LayerStoreTest, ARenewedLocationReplacesTheStoredOneAndNothingElse) {
+  LayerStore store = OpenStore();
+  std::string zip = MakeZip("dl.zip", "remote layer bytes");
+  const std::string arn = "arn:aws:lambda:us-east-2:123456789012:layer:far:4";
+  LayerVersion from_aws = *ParseLayerVersionJson(AwsLayerVersionJson(zip, arn, 4), "get.json");
+  ASSERT_TRUE(store.ImportRemote(from_aws, "https://s3/far.zip?sig=old").ok());
+
+  ASSERT_TRUE(store.UpdateRemoteLocation(from_aws.arn, "https://s3/far.zip?sig=new").ok());
+  Result<StoredLayerVersion> got = store.Get(from_aws.arn);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->zip_path, "https://s3/far.zip?sig=new");
+  EXPECT_EQ(got->version, from_aws);
+  std::string json = store_dir_ + "/layers/aws/us-east-2/123456789012/far/4.json";
+  EXPECT_EQ(std::filesystem::status(json).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0444));
+  EXPECT_FALSE(store.UpdateRemoteLocation(from_aws.arn, "/tmp/x.zip").ok());
+  EXPECT_EQ(store.UpdateRemoteLocation(from_aws.arn.WithVersion(5), "https://x").code(),
+            ErrorCode::kNotFound);
+  // A version kept as a zip has no Location to renew.
+  LayerVersion local = from_aws;
+  local.arn = local.arn.WithVersion(6);
+  ASSERT_TRUE(store.Import(local, zip).ok());
+  EXPECT_EQ(store.UpdateRemoteLocation(local.arn, "https://x").code(),
+            ErrorCode::kInvalidArgument);
+}
+
 TEST_F(LayerStoreTest, RemoteVersionKeepsItsLocationAndHasNoZip) {
   LayerStore store = OpenStore();
   std::string zip = MakeZip("dl.zip", "remote layer bytes");
