@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "fs/lambda/layer_refresh.h"
@@ -24,8 +25,14 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
   options.layers = stack->zips;
 
   const RemoteOptions remote = MakeRemoteOptions(options, stack->zips);
-  // Only a stack with a remote store version needs to know the store.
+  // Where a remote store version records a renewed URL; absolute, as the
+  // daemon runs from "/".
   Result<std::string> store_dir = ResolveStoreDir(options.store_dir);
+  if (store_dir.ok()) {
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(*store_dir, ec);
+    if (!ec) *store_dir = absolute.string();
+  }
   std::vector<RemoteOptions> per_layer;
   for (const StackLayer& layer : stack->layers) {
     per_layer.push_back(

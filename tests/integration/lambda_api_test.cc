@@ -149,10 +149,12 @@ class LambdaRefreshTest : public ::testing::Test {
                             Quote(tmp_ / "get.json") + " --store " + Quote(store_));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
-  std::unique_ptr<Mount> MountArn(const std::string& arn, const std::string& name) {
+  std::unique_ptr<Mount> MountArn(const std::string& arn, const std::string& name,
+                                  const std::string& extra = "") {
     return std::make_unique<Mount>(
         std::vector<std::string>{arn}, tmp_ / name,
-        "--remote-timeout=10 --store " + Quote(store_) + " --log-file " + Quote(log_));
+        "--remote-timeout=10 --store " + Quote(store_) + " --log-file " + Quote(log_) + " " +
+            extra);
   }
   std::string Log() const { return ReadAll(log_); }
 
@@ -221,6 +223,34 @@ TEST_F(LambdaRefreshTest, AnExpiredPresignedUrlIsRenewedOnceThroughGetLayerVersi
   CommandResult got = Shell(Quote(LayerfsBinary()) + " layers get " + kArn + " --store " +
                             Quote(store_));
   EXPECT_NE(got.output.find("layer.zip?token=2"), std::string::npos) << got.output;
+}
+
+TEST_F(LambdaRefreshTest, ThroughTheDiskCacheTooAndTheNextMountStartsWithTheFreshUrl) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  const std::string cache = "--cache-dir " + Quote(tmp_ / "cache");
+  {
+    std::unique_ptr<Mount> m = MountArn(kArn, "mnt", cache);
+    ASSERT_TRUE(m->ok()) << m->result().output;
+    EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
+    files_->SetFaults(R"({"expired": ["token=1"]})");
+    EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
+    EXPECT_NE(Log().find("renewed through GetLayerVersion"), std::string::npos) << Log();
+  }
+  // The store recorded token=2, which now expires too: a fresh mount with
+  // an empty cache starts there and renews again, to token=3.
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=3"), sha_,
+                                                size_));
+  files_->SetFaults(R"({"expired": ["token=1", "token=2"]})");
+  const size_t before = files_->RequestLog().size();
+  std::unique_ptr<Mount> again = MountArn(kArn, "mnt2");
+  ASSERT_TRUE(again->ok()) << again->result().output;
+  EXPECT_EQ(ReadAll(again->path() + "/python/big.bin"), big_);
+  std::vector<std::string> served = files_->RequestLog();
+  ASSERT_GT(served.size(), before + 1);
+  EXPECT_NE(served[before].find("/layer.zip?token=2 "), std::string::npos) << served[before];
+  EXPECT_NE(served.back().find("/layer.zip?token=3 "), std::string::npos) << served.back();
 }
 
 TEST_F(LambdaRefreshTest, ACodeSha256ChangeOnRefreshIsEioAndALogLineNeverWrongBytes) {
