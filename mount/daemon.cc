@@ -18,9 +18,11 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "fs/lambda/layer_refresh.h"
 #include "fs/lambda/stack_resolver.h"
 #include "fs/read/library_prefetch.h"
 #include "fs/union/union_view.h"
@@ -191,16 +193,29 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
   auto reload = [&options, &state, session, layers,
                  generation](const std::vector<std::string>& requested) -> Status {
     std::vector<std::string> next = requested;
+    std::optional<ResolvedStack> resolved;
     if (next.empty() && !options.function_config.empty()) {
-      Result<ResolvedStack> resolved =
+      Result<ResolvedStack> got =
           ResolveFunctionToMount(options.function_config, options.store_dir, {&options.aws});
-      if (!resolved.ok()) return resolved.status();
-      for (const std::string& w : ResolutionWarnings(*resolved)) spdlog::warn("{}", w);
-      next = std::move(resolved->zips);
+      if (!got.ok()) return got.status();
+      for (const std::string& w : ResolutionWarnings(*got)) spdlog::warn("{}", w);
+      next = got->zips;
+      resolved = std::move(*got);
     } else if (next.empty()) {
       next = *layers;
     }
-    Status s = SwapStack(state, session, next, *generation + 1, MakeRemoteOptions(options, next));
+    // Re-resolved store versions renew their URLs again; a list of zips
+    // and URLs carries no ARN to renew through.
+    const RemoteOptions base = MakeRemoteOptions(options, next);
+    std::vector<RemoteOptions> remote(next.size(), base);
+    if (resolved) {
+      Result<std::string> store_dir = ResolveStoreDir(options.store_dir);
+      for (size_t i = 0; i < next.size(); ++i) {
+        remote[i] = RemoteOptionsForLayer(resolved->layers[i], base,
+                                          store_dir.ok() ? *store_dir : "");
+      }
+    }
+    Status s = SwapStack(state, session, next, *generation + 1, remote);
     if (!s.ok()) return s;
     ++*generation;
     *layers = std::move(next);

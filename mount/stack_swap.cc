@@ -8,10 +8,16 @@ uint64_t RootInoFor(uint64_t generation) { return (generation << 40) | 1; }
 
 Status SwapStack(MountState& state, fuse_session* session,
                  const std::vector<std::string>& layers, uint64_t generation,
-                 const RemoteOptions& remote) {
+                 const std::vector<RemoteOptions>& remote) {
+  std::vector<std::shared_ptr<const Layer>> opened;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    Result<std::shared_ptr<const Layer>> layer =
+        Layer::Open(layers[i], i < remote.size() ? remote[i] : RemoteOptions{});
+    if (!layer.ok()) return layer.status();
+    opened.push_back(std::move(*layer));
+  }
   Result<std::unique_ptr<UnionView>> next =
-      UnionView::Open(layers, RootInoFor(generation), remote);
-  if (!next.ok()) return next.status();
+      std::make_unique<UnionView>(std::move(opened), RootInoFor(generation));
   for (size_t i = 0; i < (*next)->layer_count(); ++i) {
     const Layer& layer = (*next)->layer(uint32_t(i));
     for (const IndexWarning& w : layer.index().warnings()) {

@@ -22,10 +22,12 @@
 namespace layerfs {
 
 // `generation` numbers the stack (the first mounted is 0): each gets its
-// own range of inode numbers, so old and new never share one.
+// own range of inode numbers, so old and new never share one. `remote`
+// holds the options of each layer, in order (a remote store version's
+// renew its URL: fs/lambda/layer_refresh.h).
 Status SwapStack(MountState& state, fuse_session* session,
                  const std::vector<std::string>& layers, uint64_t generation,
-                 const RemoteOptions& remote);
+                 const std::vector<RemoteOptions>& remote);
 
 // The root inode number of a stack generation.
 uint64_t RootInoFor(uint64_t generation);

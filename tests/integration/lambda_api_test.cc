@@ -8,6 +8,7 @@
 // CodeSha256 that changes on refresh is EIO and a log line, never wrong
 // bytes; a CodeSize that differs from the object fails the mount.
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -251,6 +252,27 @@ TEST_F(LambdaRefreshTest, ThroughTheDiskCacheTooAndTheNextMountStartsWithTheFres
   ASSERT_GT(served.size(), before + 1);
   EXPECT_NE(served[before].find("/layer.zip?token=2 "), std::string::npos) << served[before];
   EXPECT_NE(served.back().find("/layer.zip?token=3 "), std::string::npos) << served.back();
+}
+
+TEST_F(LambdaRefreshTest, AFunctionStackReloadedBySighupStillRenews) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  std::ofstream(tmp_ / "f.json") << R"({"FunctionName": "f", "Runtime": "python3.12", )"
+                                 << R"("Layers": [")" << kArn << R"("]})";
+  Mount m({}, tmp_ / "mnt",
+          "--remote-timeout=10 --log-level debug --function " + Quote(tmp_ / "f.json") +
+              " --store " + Quote(store_) + " --log-file " + Quote(log_));
+  ASSERT_TRUE(m.ok()) << m.result().output;
+  CommandResult pid = Shell("pgrep -f " + Quote("layerfs mount .*" + m.path()) + " | head -1");
+  ASSERT_EQ(pid.exit_code, 0) << pid.output;
+  ASSERT_EQ(::kill(std::stoi(pid.output), SIGHUP), 0);
+  for (int i = 0; i < 250 && Log().find("(stack 1)") == std::string::npos; ++i) ::usleep(20000);
+  ASSERT_NE(Log().find("now serving 1 layers (stack 1)"), std::string::npos) << Log();
+  // The reloaded stack's source expires before it read big.bin.
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  EXPECT_EQ(ReadAll(m.path() + "/python/big.bin"), big_);
+  EXPECT_NE(Log().find("renewed through GetLayerVersion"), std::string::npos) << Log();
 }
 
 TEST_F(LambdaRefreshTest, ACodeSha256ChangeOnRefreshIsEioAndALogLineNeverWrongBytes) {
