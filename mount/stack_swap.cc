@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "fs/union/open_layers.h"
+
 namespace layerfs {
 
 uint64_t RootInoFor(uint64_t generation) { return (generation << 40) | 1; }
@@ -9,22 +11,16 @@ uint64_t RootInoFor(uint64_t generation) { return (generation << 40) | 1; }
 Status SwapStack(MountState& state, fuse_session* session,
                  const std::vector<std::string>& layers, uint64_t generation,
                  const std::vector<RemoteOptions>& remote) {
-  std::vector<std::shared_ptr<const Layer>> opened;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    Result<std::shared_ptr<const Layer>> layer =
-        Layer::Open(layers[i], i < remote.size() ? remote[i] : RemoteOptions{});
-    if (!layer.ok()) return layer.status();
-    opened.push_back(std::move(*layer));
-  }
-  Result<std::unique_ptr<UnionView>> next =
-      std::make_unique<UnionView>(std::move(opened), RootInoFor(generation));
-  for (size_t i = 0; i < (*next)->layer_count(); ++i) {
-    const Layer& layer = (*next)->layer(uint32_t(i));
+  Result<LayerStack> opened = OpenLayers(layers, remote);
+  if (!opened.ok()) return opened.status();
+  auto next = std::make_unique<UnionView>(std::move(*opened), RootInoFor(generation));
+  for (size_t i = 0; i < next->layer_count(); ++i) {
+    const Layer& layer = next->layer(uint32_t(i));
     for (const IndexWarning& w : layer.index().warnings()) {
       spdlog::warn("{}: entry {}: {}", layer.path(), w.entry, w.reason);
     }
   }
-  std::shared_ptr<const UnionView> old = state.Swap(std::move(*next));
+  std::shared_ptr<const UnionView> old = state.Swap(std::move(next));
   // Dropping a directory's dentry drops everything cached below it, so the
   // root's own names are all the kernel needs to forget. Misses at the
   // root are never cached (see Lookup), so new names need nothing.

@@ -11,7 +11,8 @@
 // line naming the layer and the 403's reason, records the new Location in
 // the store (best effort: a read-only store only costs the next mount a
 // refresh) and retries with it. They also carry the stored CodeSize, so
-// a remote object of another size fails the mount naming the layer.
+// a remote object of another size fails the mount, and the ARN, which
+// errors opening the layer name before its URL.
 //
 // Stateless; the hook it installs is callable from any thread.
 #pragma once

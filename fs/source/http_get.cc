@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "fs/source/curl_global.h"
+#include "fs/source/curl_library.h"
 
 namespace layerfs {
 
@@ -56,7 +57,10 @@ Result<HttpReply> HttpGet(const std::string& url, const RemoteAuth& auth,
                           std::chrono::milliseconds timeout, size_t body_limit) {
   EnsureCurlInitialised();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return Status::IoError("cannot create a curl handle");
+  if (!curl) {
+    std::string why = CurlLibraryError();
+    return Status::IoError(why.empty() ? "cannot create a curl handle" : why);
+  }
   CURL* c = curl.get();
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   for (const std::string& h : auth.headers) {
