@@ -14,10 +14,9 @@ RemoteOptions MakeRemoteOptions(const MountOptions& options,
   RemoteOptions remote{.timeout = std::chrono::seconds(options.remote_timeout_s)};
   remote.aws = options.aws;
   remote.log = [](const std::string& line) { spdlog::warn("{}", line); };
-  if (options.cache_dir == kNoCacheDir ||
-      std::none_of(layers.begin(), layers.end(), IsRemoteSource)) {
-    return remote;
-  }
+  if (std::none_of(layers.begin(), layers.end(), IsRemoteSource)) return remote;
+  remote.memory = std::make_shared<BlockBudget>(kRemoteMemory);
+  if (options.cache_dir == kNoCacheDir) return remote;
   const std::string dir = options.cache_dir.empty() ? CacheDir::DefaultPath() : options.cache_dir;
   if (dir.empty()) {
     spdlog::warn("cache dir: no default (HOME unset); mounting remote layers without the disk cache");
@@ -29,6 +28,7 @@ RemoteOptions MakeRemoteOptions(const MountOptions& options,
     return remote;
   }
   remote.cache = std::move(*cache);
+  remote.memory = std::make_shared<BlockBudget>(kRemoteMemoryWithDiskCache);
   return remote;
 }
 

@@ -184,7 +184,11 @@ DiskCachedSource::DiskCachedSource(std::string url, std::unique_ptr<CacheLayer> 
       options_(options),
       offline_(remote == nullptr),
       remote_(std::move(remote)),
-      reopen_(std::move(reopen)) {
+      reopen_(std::move(reopen)),
+      claims_(std::make_unique<BlockClaims>(
+          options.memory ? options.memory
+                         : std::make_shared<BlockBudget>(
+                               std::max<uint64_t>(options.cache_bytes / 2, meta_.block_size)))) {
   present_.assign(block_count(), false);
   complete_ = meta_.complete;
 }
@@ -286,50 +290,15 @@ Status DiskCachedSource::ReadBlocks(uint64_t offset, std::span<char> out) const 
   // Slots for the blocks read and those read ahead (loaded, not copied).
   std::vector<Block> have(ahead_end - first);
   const auto deadline = Clock::now() + options_.timeout;
-  for (bool first_pass = true;; first_pass = false) {
-    std::vector<uint64_t> mine;  // claimed by this thread, ascending
-    {
-      std::unique_lock lock(mu_);
-      bool waiting = false;
-      for (uint64_t i = first; i <= last; ++i) {
-        if (have[i - first]) continue;
-        auto it = blocks_.find(i);
-        if (it != blocks_.end()) {
-          have[i - first] = it->second.first;
-          lru_.splice(lru_.begin(), lru_, it->second.second);
-        } else if (claimed_.count(i) != 0) {
-          waiting = true;  // another thread is loading it: wait, do not fetch twice
-        } else {
-          claimed_.insert(i);
-          mine.push_back(i);
-        }
-      }
-      // Read ahead only with a fetch that happens anyway, over blocks
-      // nobody has or is loading.
-      for (uint64_t i = last + 1; first_pass && i < ahead_end && !mine.empty() &&
-                                  mine.back() + 1 == i && !present_[i] &&
-                                  blocks_.count(i) == 0 && claimed_.count(i) == 0;
-           ++i) {
-        claimed_.insert(i);
-        mine.push_back(i);
-      }
-      if (mine.empty()) {
-        if (!waiting) break;
-        if (cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
-            Clock::now() >= deadline) {
-          return Status::IoError(name_ + ": timed out waiting for a block another read fetches");
-        }
-        continue;
-      }
-    }
-    Status s = Load(mine, first, have, deadline);
-    {
-      std::lock_guard lock(mu_);
-      for (uint64_t i : mine) claimed_.erase(i);
-    }
-    cv_.notify_all();
-    if (!s.ok()) return s;
-  }
+  Status s = claims_->Read(
+      first, last, ahead_end, have, deadline,
+      [this](uint64_t i) {  // blocks already on disk are not worth reading ahead
+        std::lock_guard lock(mu_);
+        return !present_[i];
+      },
+      [&](const std::vector<uint64_t>& claimed) { return Load(claimed, first, have, deadline); },
+      name_);
+  if (!s.ok()) return s;
   CopyFromBlocks(offset, out, first, last, bs, have);
   bool whole;
   {
@@ -353,13 +322,8 @@ uint64_t DiskCachedSource::ReadAheadEnd(uint64_t offset, uint64_t length, uint64
 
 Status DiskCachedSource::Load(const std::vector<uint64_t>& claimed, uint64_t first,
                               std::vector<Block>& have, Clock::time_point deadline) const {
-  for (size_t i = 0; i < claimed.size();) {
-    size_t j = i + 1;
-    while (j < claimed.size() && claimed[j] == claimed[j - 1] + 1) ++j;
-    if (Status s = LoadRun(claimed[i], claimed[j - 1] + 1, first, have, deadline); !s.ok()) {
-      return s;
-    }
-    i = j;
+  for (auto [from, to] : BlockClaims::Runs(claimed)) {
+    if (Status s = LoadRun(from, to, first, have, deadline); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -377,8 +341,8 @@ Status DiskCachedSource::LoadRun(uint64_t from, uint64_t to, uint64_t first,
     if (std::optional<std::string> data = layer_->ReadBlock(BlockName(i), BlockLength(i))) {
       auto block = std::make_shared<const std::string>(std::move(*data));
       have[i - first] = block;
+      claims_->Keep(i, std::move(block));
       std::lock_guard lock(mu_);
-      InsertBlock(i, std::move(block));
       MarkPresent(i);
     } else {
       missing.push_back(i);
@@ -386,11 +350,9 @@ Status DiskCachedSource::LoadRun(uint64_t from, uint64_t to, uint64_t first,
   }
   Status status;
   const uint64_t bs = meta_.block_size;
-  for (size_t i = 0; i < missing.size() && status.ok();) {
-    size_t j = i + 1;
-    while (j < missing.size() && missing[j] == missing[j - 1] + 1) ++j;
-    const uint64_t begin = missing[i] * bs;
-    const uint64_t end = std::min(meta_.tail_offset, (missing[j - 1] + 1) * bs);
+  for (auto [from_block, to_block] : BlockClaims::Runs(missing)) {
+    const uint64_t begin = from_block * bs;
+    const uint64_t end = std::min(meta_.tail_offset, to_block * bs);
     Result<const ByteSource*> remote = Remote();
     if (!remote.ok()) {
       status = remote.status();
@@ -403,34 +365,20 @@ Status DiskCachedSource::LoadRun(uint64_t from, uint64_t to, uint64_t first,
     } else if (*n != bytes.size()) {
       status = Status::IoError(name_ + ": short read at " + std::to_string(begin));
     } else {
-      for (size_t k = i; k < j; ++k) {
-        const uint64_t at = missing[k] * bs - begin;
-        auto block = std::make_shared<const std::string>(bytes.substr(at, BlockLength(missing[k])));
-        const bool written = layer_->WriteBlock(BlockName(missing[k]), *block);
-        have[missing[k] - first] = block;
+      for (uint64_t k = from_block; k < to_block; ++k) {
+        const uint64_t at = k * bs - begin;
+        auto block = std::make_shared<const std::string>(bytes.substr(at, BlockLength(k)));
+        const bool written = layer_->WriteBlock(BlockName(k), *block);
+        have[k - first] = block;
+        claims_->Keep(k, std::move(block));
         std::lock_guard lock(mu_);
-        InsertBlock(missing[k], std::move(block));
-        if (written) MarkPresent(missing[k]);
+        if (written) MarkPresent(k);
       }
     }
-    i = j;
+    if (!status.ok()) break;
   }
   if (locked) layer_->UnlockBlocks(from, to);
   return status;
-}
-
-void DiskCachedSource::InsertBlock(uint64_t index, Block block) const {
-  if (blocks_.count(index) != 0) return;
-  cached_bytes_ += block->size();
-  lru_.push_front(index);
-  blocks_.emplace(index, std::make_pair(std::move(block), lru_.begin()));
-  const uint64_t limit = std::max<uint64_t>(options_.cache_bytes / 2, meta_.block_size);
-  while (cached_bytes_ > limit && lru_.size() > 1) {
-    auto victim = blocks_.find(lru_.back());
-    cached_bytes_ -= victim->second.first->size();
-    blocks_.erase(victim);
-    lru_.pop_back();
-  }
 }
 
 void DiskCachedSource::MarkPresent(uint64_t index) const {

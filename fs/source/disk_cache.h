@@ -6,15 +6,16 @@
 // The layer is cut into blocks of [i*block, (i+1)*block) below
 // tail_offset, plus the tail (the end record and central directory,
 // which the remote source fetched at open anyway). A read takes its
-// blocks from memory (a small LRU of verified blocks), else from the
+// blocks from memory (verified blocks kept in the daemon's shared
+// BlockBudget, RemoteOptions::memory), else from the
 // block files, else from the remote source in one read per contiguous run
 // of misses, then writes them to the cache; a reader that continues where
 // the previous read ended also loads the blocks after it, the read-ahead
 // doubling up to RemoteOptions::max_read_ahead (the remote source's own
 // read-ahead is turned off, so what is read ahead is cached and shared
-// too). Missing blocks are claimed
-// first: a second thread of this process wanting a claimed block waits
-// for it, and another daemon waits on the block's byte-range lock and
+// too). Missing blocks are claimed first (fs/source/block_claims.h): a
+// second thread of this process wanting a claimed block waits for it,
+// and another daemon waits on the block's byte-range lock and
 // then reads the file the first one wrote.
 //
 // Offline: a layer whose cache entry is complete (all blocks and the tail
@@ -25,21 +26,21 @@
 // source is then opened only if a cached block proves damaged.
 //
 // Thread-safety: name, size, mtime and identity are constant after Open;
-// the memory LRU, the claims and the present-block map are guarded by mu_
-// (claims signal cv_); the lazily opened remote source by remote_mu_.
+// the present-block map, the completion state and the read-ahead state
+// are guarded by mu_; the blocks in memory and their claims are locked
+// inside claims_ (which calls back under its lock into the present-block
+// map: claims_ before mu_); the lazily opened remote source by
+// remote_mu_.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "fs/source/block_claims.h"
 #include "fs/source/byte_source.h"
 #include "fs/source/cache_dir.h"
 #include "fs/source/http_source.h"
@@ -98,13 +99,13 @@ class DiskCachedSource final : public ByteSource {
   Status ReadBlocks(uint64_t offset, std::span<char> out) const;
   // Blocks after `last` worth loading with it: the read-ahead (mu_ held).
   uint64_t ReadAheadEnd(uint64_t offset, uint64_t length, uint64_t last) const;
-  // Loads the claimed blocks (sorted) into `have` (indexed from `first`).
+  // Loads the claimed blocks (ascending) into `have` (indexed from
+  // `first`) and memory.
   Status Load(const std::vector<uint64_t>& claimed, uint64_t first, std::vector<Block>& have,
               std::chrono::steady_clock::time_point deadline) const;
   Status LoadRun(uint64_t from, uint64_t to, uint64_t first, std::vector<Block>& have,
                  std::chrono::steady_clock::time_point deadline) const;
   Result<const ByteSource*> Remote() const;
-  void InsertBlock(uint64_t index, Block block) const;  // mu_ held
   void MarkPresent(uint64_t index) const;               // mu_ held
   // Marks the entry complete once every block and the tail verify.
   void CompleteIfWhole() const;
@@ -122,13 +123,11 @@ class DiskCachedSource final : public ByteSource {
   mutable std::unique_ptr<ByteSource> remote_;  // guarded by remote_mu_
   const std::function<Result<std::unique_ptr<ByteSource>>()> reopen_;
 
+  // The blocks in memory and those being loaded; internally locked.
+  const std::unique_ptr<BlockClaims> claims_;
+
   mutable std::mutex mu_;
-  mutable std::condition_variable cv_;  // a claim was released
   // Guarded by mu_.
-  mutable std::set<uint64_t> claimed_;
-  mutable std::list<uint64_t> lru_;
-  mutable std::unordered_map<uint64_t, std::pair<Block, std::list<uint64_t>::iterator>> blocks_;
-  mutable uint64_t cached_bytes_ = 0;
   mutable std::vector<bool> present_;  // known to be in the cache
   mutable uint64_t present_count_ = 0;
   mutable bool complete_ = false;

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "fs/source/block_claims.h"
 #include "fs/source/block_copy.h"
 #include "fs/source/curl_global.h"
 #include "fs/source/curl_library.h"
@@ -70,7 +71,13 @@ struct HttpSource::Response {
   std::string content_range;
   std::string etag;
   int64_t mtime = 0;
+  // The body: with part_size 0 all of it in `body`; otherwise cut as it
+  // arrives into parts of part_size bytes (full ones in `parts`, the last
+  // in `body`), so a run of blocks becomes blocks without a copy.
   std::string body;
+  std::vector<std::string> parts;
+  uint64_t part_size = 0;
+  uint64_t received = 0;
   uint64_t body_limit = 0;  // more than this is a protocol error
   bool overflow = false;
   uint64_t generation = 0;  // of the URL and authorisation it was sent with
@@ -92,14 +99,22 @@ class HttpSource::Handle {
 
 namespace {
 
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* r = static_cast<HttpSource::Response*>(user);
-  size_t len = size * n;
-  if (r->body.size() + len > r->body_limit) {
+  size_t len = size * count;
+  if (r->received + len > r->body_limit) {
     r->overflow = true;
     return 0;  // aborts the transfer: never buffer a whole object by mistake
   }
-  r->body.append(data, len);
+  const uint64_t part = r->part_size == 0 ? r->body_limit : r->part_size;
+  for (size_t left = len; left > 0;) {
+    if (r->body.size() == part) r->parts.push_back(std::move(r->body)), r->body = {};
+    // Reserved once per part: appending would grow a string to twice its size.
+    if (r->body.empty()) r->body.reserve(std::min(part, r->body_limit - r->received));
+    size_t n = std::min<uint64_t>(left, part - r->body.size());
+    r->body.append(data, n);
+    data += n, left -= n, r->received += n;
+  }
   return len;
 }
 
@@ -127,8 +142,13 @@ struct SlistDeleter {
 }  // namespace
 
 HttpSource::HttpSource(std::string url, RemoteOptions options, std::string name)
-    : url_(std::move(url)), name_(std::move(name)), options_(std::move(options)),
-      url_now_(url_), auth_(options_.auth) {}
+    : url_(std::move(url)),
+      name_(std::move(name)),
+      options_(std::move(options)),
+      url_now_(url_),
+      auth_(options_.auth),
+      claims_(std::make_unique<BlockClaims>(
+          options_.memory ? options_.memory : std::make_shared<BlockBudget>(options_.cache_bytes))) {}
 
 HttpSource::~HttpSource() = default;
 
@@ -218,6 +238,7 @@ void HttpSource::PutHandle(std::unique_ptr<Handle> h) const {
 }
 
 Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint64_t limit,
+                                                  uint64_t part_size,
                                                   Clock::time_point deadline) const {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (left.count() <= 0) return Status::IoError("timed out");
@@ -230,6 +251,7 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   curl_easy_reset(c);
   Response r;
   r.body_limit = limit;
+  r.part_size = part_size;
   RemoteAuth auth;
   std::string url;
   {
@@ -313,15 +335,16 @@ Status HttpSource::Check(const Response& r, uint64_t begin, uint64_t end, uint64
   } else if (r.etag != etag_) {
     return Status::Corrupt("the object changed (ETag " + r.etag + ", was " + etag_ + ")");
   }
-  if (r.body.size() != b - a + 1) {
-    return Status::IoError("short body: " + std::to_string(r.body.size()) + " of " +
+  if (r.received != b - a + 1) {
+    return Status::IoError("short body: " + std::to_string(r.received) + " of " +
                            std::to_string(b - a + 1) + " bytes");
   }
   return Status::Ok();
 }
 
 Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uint64_t suffix,
-                                      Clock::time_point deadline) const {
+                                               Clock::time_point deadline,
+                                               uint64_t part_size) const {
   const std::string range =
       suffix > 0 ? "-" + std::to_string(suffix)
                  : std::to_string(begin) + "-" + std::to_string(end - 1);
@@ -332,7 +355,8 @@ Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uin
   bool refreshed = false;
   for (int attempt = 1;; ++attempt) {
     // A suffix may come back as "0-N": N+1 bytes.
-    Result<Response> r = Transfer(range, suffix > 0 ? suffix + 1 : end - begin, deadline);
+    Result<Response> r =
+        Transfer(range, suffix > 0 ? suffix + 1 : end - begin, part_size, deadline);
     bool retry;
     if (r.ok()) {
       if (r->status == 404) {
@@ -369,99 +393,50 @@ Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uin
   return Status::IoError(Where() + ": bytes " + range + ": " + last);
 }
 
-void HttpSource::InsertBlock(uint64_t index, Block block) const {
-  if (blocks_.count(index) != 0) return;
-  cached_bytes_ += block->size();
-  lru_.push_front(index);
-  blocks_.emplace(index, std::make_pair(std::move(block), lru_.begin()));
-  while (cached_bytes_ > options_.cache_bytes && lru_.size() > 1) {
-    auto victim = blocks_.find(lru_.back());
-    cached_bytes_ -= victim->second.first->size();
-    blocks_.erase(victim);
-    lru_.pop_back();
-  }
-}
-
 Status HttpSource::ReadBlocks(uint64_t offset, std::span<char> out) const {
   const uint64_t bs = options_.block_size;
   const uint64_t nblocks = (size_ + bs - 1) / bs;
   const uint64_t first = offset / bs;
-  uint64_t last = (offset + out.size() - 1) / bs;
-  std::vector<Block> have(last - first + 1);
-  const auto deadline = Clock::now() + options_.timeout;
-  for (bool first_pass = true;; first_pass = false) {
-    std::vector<std::pair<uint64_t, uint64_t>> runs;  // missing [from, to) block runs
-    {
-      std::unique_lock lock(mu_);
-      // A read continuing the previous one grows the read-ahead; any other
-      // read resets it.
-      if (first_pass) {
-        if (offset == next_sequential_) {
-          read_ahead_ = std::min(options_.max_read_ahead, std::max(read_ahead_ * 2, bs));
-        } else {
-          read_ahead_ = 0;
-        }
-        next_sequential_ = offset + out.size();
-      }
-      bool waiting = false;
-      for (uint64_t i = first; i <= last; ++i) {
-        if (have[i - first]) continue;
-        auto it = blocks_.find(i);
-        if (it != blocks_.end()) {
-          have[i - first] = it->second.first;
-          lru_.splice(lru_.begin(), lru_, it->second.second);
-        } else if (fetching_.count(i) != 0) {
-          waiting = true;  // another thread's request brings it: wait for that one
-        } else if (!runs.empty() && runs.back().second == i) {
-          runs.back().second = i + 1;
-        } else {
-          runs.push_back({i, i + 1});
-        }
-      }
-      // Read-ahead extends the last run past the read, over blocks not
-      // yet cached or being fetched.
-      uint64_t ahead_end = std::min(nblocks, last + 1 + read_ahead_ / bs);
-      for (uint64_t i = last + 1; first_pass && i < ahead_end && !runs.empty() &&
-                                  runs.back().second == i && blocks_.count(i) == 0 &&
-                                  fetching_.count(i) == 0;
-           ++i) {
-        runs.back().second = i + 1;
-      }
-      if (runs.empty()) {
-        if (!waiting) break;
-        if (fetched_.wait_until(lock, deadline) == std::cv_status::timeout &&
-            Clock::now() >= deadline) {
-          return Status::IoError(url_ + ": timed out waiting for a block being fetched");
-        }
-        continue;
-      }
-      for (auto [from, to] : runs) {
-        for (uint64_t i = from; i < to; ++i) fetching_.insert(i);
-      }
+  const uint64_t last = (offset + out.size() - 1) / bs;
+  uint64_t ahead_end;
+  {
+    std::lock_guard lock(mu_);
+    // A read continuing the previous one grows the read-ahead; any other
+    // read resets it.
+    if (offset == next_sequential_) {
+      read_ahead_ = std::min(options_.max_read_ahead, std::max(read_ahead_ * 2, bs));
+    } else {
+      read_ahead_ = 0;
     }
-    Status status;
-    for (auto [from, to] : runs) {
-      Result<Response> r = status.ok() ? Fetch(from * bs, std::min(size_, to * bs), 0, deadline)
-                                       : Result<Response>(status);
-      std::lock_guard lock(mu_);
-      for (uint64_t i = from; i < to; ++i) fetching_.erase(i);
-      if (!r.ok()) {
-        status = r.status();
-        continue;
-      }
-      const std::string* got = &r->body;
-      for (uint64_t i = from; i < to; ++i) {
-        uint64_t at = i * bs - from * bs;
-        auto block = std::make_shared<const std::string>(
-            got->substr(at, std::min<uint64_t>(bs, got->size() - at)));
-        if (i <= last) have[i - first] = block;
-        InsertBlock(i, std::move(block));
-      }
-    }
-    fetched_.notify_all();
-    if (!status.ok()) return status;
+    next_sequential_ = offset + out.size();
+    ahead_end = std::min(nblocks, last + 1 + read_ahead_ / bs);
   }
+  std::vector<Block> have(ahead_end - first);
+  const auto deadline = Clock::now() + options_.timeout;
+  Status s = claims_->Read(
+      first, last, ahead_end, have, deadline, [](uint64_t) { return true; },
+      [&](const std::vector<uint64_t>& claimed) {
+        return FetchBlocks(claimed, first, have, deadline);
+      },
+      url_);
+  if (!s.ok()) return s;
   CopyFromBlocks(offset, out, first, last, bs, have);
+  return Status::Ok();
+}
+
+Status HttpSource::FetchBlocks(const std::vector<uint64_t>& claimed, uint64_t first,
+                               std::vector<Block>& have, Clock::time_point deadline) const {
+  const uint64_t bs = options_.block_size;
+  for (auto [from, to] : BlockClaims::Runs(claimed)) {
+    Result<Response> r = Fetch(from * bs, std::min(size_, to * bs), 0, deadline, bs);
+    if (!r.ok()) return r.status();
+    r->parts.push_back(std::move(r->body));  // the run's last block
+    for (uint64_t i = from; i < to; ++i) {
+      auto block = std::make_shared<const std::string>(std::move(r->parts[i - from]));
+      have[i - first] = block;
+      claims_->Keep(i, std::move(block));
+    }
+  }
   return Status::Ok();
 }
 

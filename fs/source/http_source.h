@@ -11,7 +11,8 @@
 // bytes.
 //
 // Reads are served from aligned blocks (RemoteOptions::block_size) kept in
-// a bounded in-memory LRU; the missing blocks of one read are fetched as
+// the daemon's shared in-memory budget (RemoteOptions::memory,
+// fs/source/block_budget.h); the missing blocks of one read are fetched as
 // one request per contiguous run, and a reader that continues where the
 // previous read ended gets a read-ahead that doubles up to
 // max_read_ahead. Transient faults (connection errors, timeouts, 5xx,
@@ -22,30 +23,27 @@
 // presigned URL re-resolved) and retries with the URL and authorisation it
 // returns; concurrent 403s of the same URL share one refresh.
 //
-// Thread-safety: immutable after Open() except for the block cache, the
-// read-ahead state and the counters, all guarded by mu_, the current
-// URL and authorisation, guarded by auth_mu_ (refresh_mu_ serialises
-// refreshes), and the pool of
+// Thread-safety: immutable after Open() except for the read-ahead state
+// and the counters, guarded by mu_, the blocks and their claims, locked
+// inside claims_ (fs/source/block_claims.h), the current URL and
+// authorisation, guarded by auth_mu_ (refresh_mu_ serialises refreshes),
+// and the pool of
 // idle curl handles, guarded by pool_mu_. A transfer runs on a handle that
 // the calling thread has taken out of the pool and owns alone until it puts
 // it back, so any number of threads may call ReadAt at once; a thread
-// missing a block another thread is fetching waits for that request
-// (fetched_ signals the end of every request).
+// missing a block another thread is fetching waits for that request.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "fs/source/aws_credentials.h"
+#include "fs/source/block_budget.h"
 #include "fs/source/byte_source.h"
 
 namespace layerfs {
@@ -68,7 +66,8 @@ struct RemoteTarget {
   RemoteAuth auth;
 };
 
-class CacheDir;  // fs/source/cache_dir.h
+class BlockClaims;  // fs/source/block_claims.h
+class CacheDir;     // fs/source/cache_dir.h
 
 struct RemoteOptions {
   // The longest one ReadAt (or Open) may take, retries included.
@@ -80,7 +79,10 @@ struct RemoteOptions {
   // The first backoff; doubled per retry, with jitter.
   std::chrono::milliseconds backoff{100};
   uint64_t block_size = 1 << 20;
-  // Bytes of blocks kept in memory.
+  // The daemon's one budget of in-memory blocks, shared by all its remote
+  // layers (mount/remote_options.cc sizes it); null: each source gets a
+  // budget of its own of cache_bytes.
+  std::shared_ptr<BlockBudget> memory;
   uint64_t cache_bytes = 64ull << 20;
   // The largest read-ahead a sequential reader grows to.
   uint64_t max_read_ahead = 8ull << 20;
@@ -148,11 +150,14 @@ class HttpSource final : public ByteSource {
 
   // One ranged GET with retries: [begin, end) or, when `suffix` > 0, the
   // last `suffix` bytes. Checks the response against what was asked.
+  // A body longer than `part_size` (when not 0) comes cut into parts of
+  // that size (Response::parts).
   Result<Response> Fetch(uint64_t begin, uint64_t end, uint64_t suffix,
-                            std::chrono::steady_clock::time_point deadline) const;
+                         std::chrono::steady_clock::time_point deadline,
+                         uint64_t part_size = 0) const;
   Status Check(const Response& r, uint64_t begin, uint64_t end, uint64_t suffix) const;
   // One attempt; a body longer than `limit` aborts it.
-  Result<Response> Transfer(const std::string& range, uint64_t limit,
+  Result<Response> Transfer(const std::string& range, uint64_t limit, uint64_t part_size,
                             std::chrono::steady_clock::time_point deadline) const;
   // Open()'s tail: a suffix range, or, from a server that answers a suffix
   // range with the object's head (s3rver does), an explicit range once the
@@ -169,7 +174,11 @@ class HttpSource final : public ByteSource {
 
   // Copies [offset, offset+out.size()) from cached or fetched blocks.
   Status ReadBlocks(uint64_t offset, std::span<char> out) const;
-  void InsertBlock(uint64_t index, Block block) const;  // mu_ held
+  // Fetches the claimed blocks (ascending), one request per run, into
+  // `have` (indexed from `first`) and the budget.
+  Status FetchBlocks(const std::vector<uint64_t>& claimed, uint64_t first,
+                     std::vector<Block>& have,
+                     std::chrono::steady_clock::time_point deadline) const;
 
   // Constant after construction (size_, etag_, mtime_, identity_, tail_
   // are set once in Open() before the source is shared).
@@ -193,16 +202,14 @@ class HttpSource final : public ByteSource {
   mutable std::mutex pool_mu_;
   mutable std::vector<std::unique_ptr<Handle>> pool_;  // guarded by pool_mu_
 
+  // The blocks in memory and those being fetched; internally locked.
+  const std::unique_ptr<BlockClaims> claims_;
+
   mutable std::mutex mu_;
-  // Guarded by mu_: cached blocks by index, most recent first in lru_.
-  mutable std::list<uint64_t> lru_;
-  mutable std::unordered_map<uint64_t, std::pair<Block, std::list<uint64_t>::iterator>> blocks_;
-  mutable uint64_t cached_bytes_ = 0;
+  // Guarded by mu_.
   mutable uint64_t next_sequential_ = UINT64_MAX;  // where a sequential read would start
   mutable uint64_t read_ahead_ = 0;
   mutable uint64_t requests_ = 0;
-  mutable std::set<uint64_t> fetching_;  // blocks a request is bringing
-  mutable std::condition_variable fetched_;
 };
 
 }  // namespace layerfs

@@ -25,10 +25,11 @@ Result<std::unique_ptr<ByteSource>> OpenRemoteObject(const std::string& url,
 Result<std::unique_ptr<ByteSource>> OpenSource(const std::string& arg,
                                                const RemoteOptions& remote) {
   if (IsRemoteSource(arg)) {
-    // Under the disk cache, read-ahead and the block LRU live in the cache
-    // (so what is read ahead is shared too); the opener outlives this call.
+    // Under the disk cache, read-ahead and the blocks in memory live in the
+    // cache (so what is read ahead is shared too, and no block is held
+    // twice); the opener outlives this call.
     RemoteOptions inner = remote;
-    if (remote.cache) inner.max_read_ahead = 0, inner.cache_bytes = inner.block_size;
+    if (remote.cache) inner.max_read_ahead = 0, inner.memory = nullptr, inner.cache_bytes = 0;
     Result<std::unique_ptr<ByteSource>> source =
         OpenCachedRemote(arg, remote, [inner](const std::string& url) {
           return OpenRemoteObject(url, inner);

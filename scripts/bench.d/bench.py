@@ -3,7 +3,7 @@
 tools, builds layerfs and the layer zips first).
 
   bench.py --layers DIR --out DIR [--runs N] [--layerfs PATH]
-           [--layerfs-arg ARG ...]
+           [--layerfs-arg ARG ...] [--only remote]
 
 Contenders, side by side in each run: unzip -o of L1..L5 onto disk and into
 a tmpfs, fuse-zip (one mount per layer) under a read-only overlayfs, and
@@ -12,7 +12,8 @@ mount for the FUSE contenders and the kernel's caches dropped for everyone;
 "warm" is the same command again right after.  Prints a markdown table and
 writes OUT/bench.md, OUT/bench.tsv and OUT/bench.svg (gnuplot).  Asserts
 nothing; a contender that fails is reported with its command and error.
-Stdlib only; needs root.
+--only remote measures the remote group alone (unzip on disk and layerfs
+against nginx).  Stdlib only; needs root.
 """
 
 import argparse
@@ -21,6 +22,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -46,6 +48,8 @@ CMD_TIMEOUT = 120
 RANDOM_READS = 5000
 BIG_MIB = 120  # the size of big.zip's one entry
 LINK_RATE = "100m"  # nginx limit_rate: bytes/s per response, a 100 MB/s link
+FLEET = 8  # mounts of one remote layer sharing one --cache-dir
+FLEET_LAYER = "L1"
 RANDOM_MAX_SECONDS = 10
 SEQ_MAX_SECONDS = 20
 
@@ -76,6 +80,18 @@ FIGURES = [
     ("remote_boto3", "remote stack over HTTP: `import boto3` + client, cold", "s", "low"),
     ("remote_requests", "remote stack over HTTP: requests, ready + import", "", "low"),
     ("remote_mib", "remote stack over HTTP: MiB fetched, ready + import", "MiB", "low"),
+    ("remote_amp", "remote stack over HTTP: bytes fetched ÷ bytes of the entries opened, "
+     "cold import", "×", "low"),
+    ("fleet_requests", f"remote {FLEET_LAYER}, {FLEET} mounts sharing one cache dir, "
+     "each reading it all: requests", "", "low"),
+    ("fleet_ratio", f"remote {FLEET_LAYER}, {FLEET} mounts sharing one cache dir: "
+     "bytes fetched ÷ layer size", "×", "low"),
+    ("fleet_twice", f"remote {FLEET_LAYER}, {FLEET} mounts sharing one cache dir: "
+     "block bytes fetched more than once", "MiB", "low"),
+    ("offline_ready", f"remote {FLEET_LAYER}, remount from the complete cache, "
+     "server stopped: ready", "s", "low"),
+    ("offline_requests", f"remote {FLEET_LAYER}, remount from the complete cache, "
+     "server up: requests, ready + read all", "", "low"),
     ("rss", "daemon peak RSS, layer stack (all daemons)", "MiB", "low"),
     ("rss_heavy", "daemon peak RSS, ML layer", "MiB", "low"),
     ("rss_big", "daemon peak RSS, 120 MiB entry", "MiB", "low"),
@@ -229,7 +245,7 @@ class RemoteServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.log_path = os.path.join(self.dir, "access.log")
-        conf = os.path.join(self.dir, "nginx.conf")
+        self.conf = conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(f"""daemon off;
 master_process off;
@@ -247,7 +263,11 @@ http {{
   }}
 }}
 """)
-        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf],
+        self.start()
+
+    def start(self):
+        """Starts nginx (again, after stop(): same port and log)."""
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", self.conf],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         deadline = time.time() + 10
@@ -266,16 +286,38 @@ http {{
     def mark(self):
         return os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
 
-    def since(self, mark):
-        """(requests, bytes sent) logged after mark."""
+    def lines_since(self, mark):
         time.sleep(0.1)  # nginx writes its log line after the response
+        if not os.path.exists(self.log_path):
+            return []
         with open(self.log_path, "rb") as f:
             f.seek(mark)
-            lines = f.read().decode(errors="replace").splitlines()
+            return f.read().decode(errors="replace").splitlines()
+
+    def since(self, mark):
+        """(requests, bytes sent) logged after mark."""
+        lines = self.lines_since(mark)
         return len(lines), sum(int(l.split()[1]) for l in lines if len(l.split()) > 1)
 
+    def refetched_bytes(self, mark):
+        """Bytes of explicit ranges (blocks, not the tail suffixes) logged
+        after mark that an earlier range of the same log already covered."""
+        ranges = []
+        for l in self.lines_since(mark):
+            m = re.search(r'"bytes=(\d+)-(\d+)"', l)
+            if m:
+                ranges.append((int(m.group(1)), int(m.group(2)) + 1))
+        ranges.sort()
+        total = sum(b - a for a, b in ranges)
+        union, end = 0, 0
+        for a, b in ranges:
+            if b > end:
+                union += b - max(a, end)
+                end = b
+        return total - union
+
     def stop(self):
-        if self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait()
 
@@ -531,8 +573,9 @@ class Bench:
         self.reader = os.path.join(work, "randread")
         run(["cc", "-O2", "-o", self.reader,
              os.path.join(os.path.dirname(os.path.abspath(__file__)), "randread.c")])
-        self.contenders = [UnzipDisk(work, self.layers), UnzipTmpfs(work, self.layers),
-                           FuseZipOverlay(work, self.layers)]
+        self.contenders = [UnzipDisk(work, self.layers)]
+        if args.only != "remote":
+            self.contenders += [UnzipTmpfs(work, self.layers), FuseZipOverlay(work, self.layers)]
         self.layerfs_note = None
         if args.layerfs:
             self.contenders.append(Layerfs(work, self.layers, args.layerfs,
@@ -605,6 +648,12 @@ class Bench:
                 self.results[c.name][warm_key].append(values[1])
 
     def measure_run(self, run_no):
+        if self.args.only == "remote":
+            for c in self.contenders:
+                self.measure_remote(c, run_no)
+                if isinstance(c, Layerfs):
+                    self.measure_fleet(c, run_no)
+            return
         live = []
         for c in self.contenders:
             try:
@@ -644,6 +693,8 @@ class Bench:
             self.measure_big(c, run_no)
             if isinstance(c, (UnzipDisk, Layerfs)):
                 self.measure_remote(c, run_no)
+            if isinstance(c, Layerfs):
+                self.measure_fleet(c, run_no)
 
     def measure_remote(self, c, run_no):
         """The stack served by nginx on loopback at a link's speed: for unzip,
@@ -661,9 +712,12 @@ class Bench:
             os.makedirs(root, exist_ok=True)
             drop_caches()
             t0 = time.perf_counter()
+            access = os.path.join(self.work, "remote-access.log")
             if c.is_fuse:
                 cache = tempfile.mkdtemp(dir=self.work, prefix="remote-cache.")
                 extra = ["--cache-dir", cache] if c.has_option("--cache-dir") else []
+                if c.has_option("--access-log"):
+                    extra += ["--access-log", access]
                 pids = c.mount([*extra, *[server.url(n + ".zip") for n in LAYERS]], root)
                 cleanup = lambda: c.unmount(root, pids)
             else:
@@ -676,16 +730,109 @@ class Bench:
                 cleanup = lambda: [shutil.rmtree(root)] + [os.unlink(z) for z in zips]
             res["remote_ready"].append(time.perf_counter() - t0)
             drop_caches()
+            import_mark = server.mark()
             res["remote_boto3"].append(run(self.commands(root)["boto3"],
                                            env=self.env(root, "boto3"), cwd=self.empty)[0])
             requests, sent = server.since(mark)
             res["remote_requests"].append(requests)
             res["remote_mib"].append(sent / 2**20)
+            if c.is_fuse and os.path.exists(access):
+                opened = self.opened_zip_bytes(access)
+                fetched = server.since(import_mark)[1]
+                res["remote_amp"].append(fetched / opened if opened else None)
         except Failed as e:
             self.fail(c, run_no, "remote stack", e)
         finally:
             if cleanup:
                 self.guarded(c, run_no, "remote stack cleanup", cleanup)
+
+    def opened_zip_bytes(self, access_log):
+        """Bytes the entries named in a layerfs access log (path, layer URL)
+        take in their zips: local header, name, extra field and data."""
+        sizes = {}
+        total = 0
+        with open(access_log, errors="replace") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) < 2:
+                    continue
+                name = parts[1].rsplit("/", 1)[-1]
+                if name not in sizes:
+                    with zipfile.ZipFile(os.path.join(self.args.layers, name)) as zf:
+                        sizes[name] = {i.filename: 30 + len(i.filename.encode()) +
+                                       len(i.extra) + i.compress_size
+                                       for i in zf.infolist()}
+                total += sizes[name].get(parts[0], 0)
+        return total
+
+    def measure_fleet(self, c, run_no):
+        """FLEET mounts of one remote layer (URL#sha256=, as Lambda gives its
+        CodeSha256) sharing one fresh --cache-dir, all reading the whole tree
+        at once: nginx's log counts requests, bytes and block bytes fetched
+        twice. Then, with nginx stopped, a remount from the (now complete)
+        cache: time to ready, and every file read; and once more with nginx
+        up, counting the requests it gets (none expected)."""
+        res = self.results[c.name]
+        server = self.server
+        if not c.has_option("--cache-dir"):
+            return
+        zip_path = self.layers[FLEET_LAYER]
+        with open(zip_path, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        url = server.url(FLEET_LAYER + ".zip") + "#sha256=" + sha
+        cache = tempfile.mkdtemp(dir=self.work, prefix="fleet-cache.")
+        mounts = []
+        readall = "find . -type f -print0 | xargs -0 -n 200 cat >/dev/null"
+        try:
+            drop_caches()
+            mark = server.mark()
+            for i in range(FLEET):
+                mnt = os.path.join(self.work, f"fleet-{i}")
+                os.makedirs(mnt, exist_ok=True)
+                mounts.append((mnt, c.mount(["--cache-dir", cache, url], mnt)))
+            readers = [subprocess.Popen(readall, shell=True, cwd=m,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                       for m, _ in mounts]
+            for p in readers:
+                _, err = p.communicate(timeout=CMD_TIMEOUT)
+                if p.returncode != 0:
+                    raise Failed(f"reading a fleet mount failed: {err.decode()[-300:]}")
+            requests, sent = server.since(mark)
+            res["fleet_requests"].append(requests)
+            res["fleet_ratio"].append(sent / os.path.getsize(zip_path))
+            res["fleet_twice"].append(server.refetched_bytes(mark) / 2**20)
+        except (Failed, subprocess.TimeoutExpired) as e:
+            self.fail(c, run_no, "remote fleet", e)
+            return
+        finally:
+            for mnt, pids in mounts:
+                self.guarded(c, run_no, "remote fleet cleanup", lambda: c.unmount(mnt, pids))
+        mnt = os.path.join(self.work, "fleet-offline")
+        os.makedirs(mnt, exist_ok=True)
+        pids = None
+        try:
+            server.stop()
+            mark = server.mark()
+            drop_caches()
+            t0 = time.perf_counter()
+            pids = c.mount(["--cache-dir", cache, url], mnt)
+            res["offline_ready"].append(time.perf_counter() - t0)
+            run(readall, shell=True, cwd=mnt)
+            c.unmount(mnt, pids)
+            pids = None
+            server.start()
+            mark = server.mark()
+            pids = c.mount(["--cache-dir", cache, url], mnt)
+            run(readall, shell=True, cwd=mnt)
+            res["offline_requests"].append(server.since(mark)[0])
+        except Failed as e:
+            self.fail(c, run_no, "remount from the complete cache", e)
+        finally:
+            if pids is not None:
+                self.guarded(c, run_no, "offline cleanup", lambda: c.unmount(mnt, pids))
+            if server.proc.poll() is not None:
+                server.start()
+            shutil.rmtree(cache, ignore_errors=True)
 
     def single(self, c, run_no, what, key, fn):
         """Presents layer `key` alone for contender c, caches dropped (a
@@ -965,8 +1112,10 @@ def machine():
 
 def report(bench, args, started):
     names = [c.name for c in bench.contenders]
-    have_layerfs = "layerfs" in names and any(bench.results["layerfs"]["ready"])
-    subject = "layerfs" if have_layerfs else "fuse-zip + overlayfs"
+    have_layerfs = "layerfs" in names and any(  # --only remote has no "ready"
+        v is not None for k in ("ready", "remote_ready") for v in bench.results["layerfs"][k])
+    subject = ("layerfs" if have_layerfs else
+               "fuse-zip + overlayfs" if "fuse-zip + overlayfs" in names else names[0])
     others = [n for n in names if n != subject and n != "layerfs"]
     values = {n: {k: [x for x in bench.results[n][k] if x is not None]
                   for k, *_ in FIGURES} for n in names}
@@ -1025,7 +1174,16 @@ def report(bench, args, started):
         f"on loopback at {LINK_RATE}B/s per response: unzip's ready is `curl` of "
         "each zip then `unzip -o`, layerfs's a mount of the five URLs with an "
         "empty cache directory; requests and bytes are counted in nginx's log "
-        "from the start of ready to the end of the cold import.", ""]
+        "from the start of ready to the end of the cold import; bytes fetched ÷ "
+        "bytes of the entries opened divides what nginx sent during the cold "
+        "import by what the files it opened (layerfs's --access-log) take in "
+        "their zips, local headers included. The fleet is "
+        f"{FLEET} mounts of {FLEET_LAYER} (URL#sha256=, as Lambda's CodeSha256) "
+        "sharing one empty --cache-dir, all reading every file at once; bytes "
+        "fetched more than once are the overlap of the block ranges in nginx's "
+        "log. Then a remount of it from the now complete cache with nginx "
+        "stopped (ready, then every file read), and one with nginx up whose "
+        "requests are counted through a read of every file.", ""]
     lines.append("## Checks")
     for n in names:
         for chk in bench.checks[n]:
@@ -1128,6 +1286,8 @@ def main():
                     help="why layerfs is not measured, for the report")
     ap.add_argument("--layerfs-arg", action="append", default=[],
                     help="extra argument for `layerfs mount` (repeatable)")
+    ap.add_argument("--only", choices=["all", "remote"], default="all",
+                    help="remote: only the remote group (unzip on disk and layerfs)")
     args = ap.parse_args()
     started = time.time()
 

@@ -125,6 +125,29 @@ TEST_F(HttpSourceTest, ManyThreadsReadTheRightBytes) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+TEST_F(HttpSourceTest, SourcesShareOneBudget) {
+  options_.memory = std::make_shared<BlockBudget>(2 * kBlock);
+  options_.max_read_ahead = 0;
+  auto a = Open();
+  auto b = Open();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  const int opened = server_->Requests();
+  for (uint64_t at : {uint64_t(0), kBlock}) {
+    ASSERT_EQ(*Read(*a, at, 100), bytes_.substr(at, 100));
+  }
+  EXPECT_EQ(options_.memory->bytes_held(), 2 * kBlock);
+  for (uint64_t at : {2 * kBlock, uint64_t(0)}) {  // b's blocks push a's out
+    ASSERT_EQ(*Read(*b, at, 100), bytes_.substr(at, 100));
+  }
+  EXPECT_EQ(options_.memory->bytes_held(), 2 * kBlock);
+  EXPECT_EQ(server_->Requests(), opened + 4);
+  ASSERT_EQ(*Read(*a, kBlock, 100), bytes_.substr(kBlock, 100));
+  EXPECT_EQ(server_->Requests(), opened + 5) << "a's block was evicted for b's";
+  b.reset();
+  EXPECT_EQ(options_.memory->bytes_held(), kBlock) << "a closed source's blocks are dropped";
+}
+
 TEST_F(HttpSourceTest, ConcurrentMissesOfOneBlockAreOneRequest) {
   auto s = Open();
   ASSERT_NE(s, nullptr);
