@@ -47,9 +47,6 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 struct CurlDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 }  // namespace
 
@@ -62,13 +59,8 @@ Result<HttpReply> HttpGet(const std::string& url, const RemoteAuth& auth,
     return Status::IoError(why.empty() ? "cannot create a curl handle" : why);
   }
   CURL* c = curl.get();
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  for (const std::string& h : auth.headers) {
-    curl_slist* next = curl_slist_append(headers.get(), h.c_str());
-    if (next == nullptr) return Status::IoError("out of memory");
-    (void)headers.release();
-    headers.reset(next);
-  }
+  Result<CurlSlist> headers = CurlHeaders(auth.headers);
+  if (!headers.ok()) return headers.status();
   Transfer t;
   t.limit = body_limit;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -79,7 +71,7 @@ Result<HttpReply> HttpGet(const std::string& url, const RemoteAuth& auth,
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  if (*headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers->get());
   if (!auth.aws_sigv4.empty()) {
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, auth.aws_sigv4.c_str());
     curl_easy_setopt(c, CURLOPT_USERPWD, auth.aws_user.c_str());

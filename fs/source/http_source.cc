@@ -135,9 +135,6 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 }  // namespace
 
@@ -260,13 +257,8 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
     url = url_now_;
     r.generation = generation_;
   }
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  for (const std::string& hdr : auth.headers) {
-    curl_slist* next = curl_slist_append(headers.get(), hdr.c_str());
-    if (next == nullptr) return Status::IoError("out of memory");
-    (void)headers.release();
-    headers.reset(next);
-  }
+  Result<CurlSlist> headers = CurlHeaders(auth.headers);
+  if (!headers.ok()) return headers.status();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
   // The path is sent (and signed) exactly as given: an S3 key may hold
@@ -285,7 +277,7 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
   // Compressed bodies would make byte ranges meaningless.
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
-  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  if (*headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers->get());
   if (!auth.aws_sigv4.empty()) {
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, auth.aws_sigv4.c_str());
     curl_easy_setopt(c, CURLOPT_USERPWD, auth.aws_user.c_str());

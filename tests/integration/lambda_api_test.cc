@@ -28,6 +28,7 @@
 #include "tests/integration/tree_compare.h"
 #include "tests/support/noise_bytes.h"
 #include "tests/support/range_server.h"
+#include "tests/support/read_range.h"
 
 namespace layerfs::test {
 namespace {
@@ -38,25 +39,8 @@ const std::string kArn = "arn:aws:lambda:eu-west-3:123456789012:layer:deps:3";
 const std::string kKey = "AKIDLAMBDA";
 const std::string kSecret = "lambda/secret+KEY";
 
-// pread of [offset, offset+len): the bytes, or the errno.
-struct ReadResult {
-  std::string bytes;
-  int error = 0;
-};
-ReadResult ReadRange(const std::string& path, off_t offset, size_t len) {
-  ReadResult r;
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) {
-    r.error = errno;
-    return r;
-  }
-  r.bytes.resize(len);
-  ssize_t n = ::pread(fd, r.bytes.data(), len, offset);
-  if (n < 0) r.error = errno;
-  r.bytes.resize(n < 0 ? 0 : size_t(n));
-  ::close(fd);
-  return r;
-}
+using testing_files::ReadRange;
+using testing_files::ReadResult;
 
 // lambda_server.py on a loopback port, killed with the object.
 class LambdaServer {

@@ -30,6 +30,7 @@
 #include "tests/integration/tree_compare.h"
 #include "tests/support/noise_bytes.h"
 #include "tests/support/range_server.h"
+#include "tests/support/read_range.h"
 #include "tests/support/s3_server.h"
 
 namespace layerfs::test {
@@ -95,25 +96,8 @@ void ExpectSameTree(const ScratchDir& tmp, const std::string& mountpoint) {
   for (const std::string& d : diff.differences) ADD_FAILURE() << d;
 }
 
-// pread of [offset, offset+len) of `path`: the bytes, or the errno.
-struct ReadResult {
-  std::string bytes;
-  int error = 0;
-};
-ReadResult ReadRange(const std::string& path, off_t offset, size_t len) {
-  ReadResult r;
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) {
-    r.error = errno;
-    return r;
-  }
-  r.bytes.resize(len);
-  ssize_t n = ::pread(fd, r.bytes.data(), len, offset);
-  if (n < 0) r.error = errno;
-  r.bytes.resize(n < 0 ? 0 : size_t(n));
-  ::close(fd);
-  return r;
-}
+using testing_files::ReadRange;
+using testing_files::ReadResult;
 
 class S3LayerTest : public ::testing::Test {
  protected:
