@@ -39,15 +39,8 @@
 #include "tests/integration/mount_harness.h"
 #include "tests/integration/tree_compare.h"
 #include "tests/support/noise_bytes.h"
+#include "tests/support/sanitized_build.h"
 #include "tests/support/zip_builder.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define LAYERFS_STRESS_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define LAYERFS_STRESS_SANITIZED 1
-#endif
-#endif
 
 namespace layerfs::test {
 namespace {
@@ -470,7 +463,7 @@ uint64_t Seed() {
 // everything the cache does not count, and prints it.
 void CheckPeakRss(pid_t daemon, uint64_t peak_kib) {
   ASSERT_GT(peak_kib, 0u) << "no VmHWM for daemon " << daemon;
-#ifndef LAYERFS_STRESS_SANITIZED
+#ifndef LAYERFS_SANITIZED_BUILD
   // The allowance is for what the cache does not count. Measured on the
   // 2-core machine: the mounted daemon idles at 4.5 MiB (binary, libraries,
   // the three indexes); under this storm it peaks at 44-47 MiB, of which
