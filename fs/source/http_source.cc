@@ -242,8 +242,11 @@ Result<HttpSource::Response> HttpSource::Transfer(const std::string& range, uint
   std::unique_ptr<Handle> h = TakeHandle();
   CURL* c = h->get();
   if (c == nullptr) {
+    // A library that did not load will not on a retry: not an IoError,
+    // so Fetch gives up at once; Fetch names the URL.
     std::string why = CurlLibraryError();
-    return Status::IoError(Where() + ": " + (why.empty() ? "cannot create a curl handle" : why));
+    if (!why.empty()) return Status::Unsupported(why);
+    return Status::IoError("cannot create a curl handle");
   }
   curl_easy_reset(c);
   Response r;
