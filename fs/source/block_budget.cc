@@ -20,14 +20,30 @@ bool BlockBudget::Contains(uint64_t owner, uint64_t index) const {
   return blocks_.count({owner, index}) != 0;
 }
 
-void BlockBudget::Insert(uint64_t owner, uint64_t index, Block block) {
+void BlockBudget::Insert(uint64_t owner, uint64_t index, Block block, uint64_t reserved) {
   std::lock_guard lock(mu_);
+  reserved_ -= std::min(reserved_, reserved);
   const Key key{owner, index};
   if (block == nullptr || blocks_.count(key) != 0) return;
   held_ += block->size();
   lru_.push_front(key);
   blocks_.emplace(key, Entry{std::move(block), lru_.begin()});
-  while (held_ > capacity_ && !lru_.empty()) {
+  EvictToFit();
+}
+
+void BlockBudget::Reserve(uint64_t bytes) {
+  std::lock_guard lock(mu_);
+  reserved_ += bytes;
+  EvictToFit();
+}
+
+void BlockBudget::Release(uint64_t bytes) {
+  std::lock_guard lock(mu_);
+  reserved_ -= std::min(reserved_, bytes);
+}
+
+void BlockBudget::EvictToFit() {
+  while (held_ + reserved_ > capacity_ && !lru_.empty()) {
     auto victim = blocks_.find(lru_.back());
     held_ -= victim->second.block->size();
     blocks_.erase(victim);

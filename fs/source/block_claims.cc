@@ -2,8 +2,8 @@
 
 namespace layerfs {
 
-BlockClaims::BlockClaims(std::shared_ptr<BlockBudget> budget)
-    : budget_(std::move(budget)), owner_(budget_->NewOwner()) {}
+BlockClaims::BlockClaims(std::shared_ptr<BlockBudget> budget, uint64_t block_size)
+    : budget_(std::move(budget)), owner_(budget_->NewOwner()), block_size_(block_size) {}
 
 BlockClaims::~BlockClaims() { budget_->Forget(owner_); }
 
@@ -67,7 +67,13 @@ Status BlockClaims::Read(uint64_t first, uint64_t last, uint64_t ahead_end,
         continue;
       }
     }
+    // The blocks being fetched count against the budget while in flight,
+    // so concurrent read-aheads evict cached blocks instead of piling up.
+    budget_->Reserve(mine.size() * block_size_);
     Status s = load(mine);
+    uint64_t not_kept = 0;  // Keep gave back the reservation of the others
+    for (uint64_t i : mine) not_kept += have[i - first] == nullptr;
+    budget_->Release(not_kept * block_size_);
     {
       std::lock_guard lock(mu_);
       for (uint64_t i : mine) claimed_.erase(i);

@@ -36,7 +36,9 @@ class BlockClaims {
   // and Keep()s it.
   using Loader = std::function<Status(const std::vector<uint64_t>& claimed)>;
 
-  explicit BlockClaims(std::shared_ptr<BlockBudget> budget);
+  // `block_size`: the bytes a claimed block reserves in the budget while
+  // it loads.
+  BlockClaims(std::shared_ptr<BlockBudget> budget, uint64_t block_size);
   ~BlockClaims();  // drops this source's blocks from the budget
   BlockClaims(const BlockClaims&) = delete;
   BlockClaims& operator=(const BlockClaims&) = delete;
@@ -51,8 +53,11 @@ class BlockClaims {
               const std::function<bool(uint64_t)>& may_read_ahead, const Loader& load,
               const std::string& who);
 
-  // Keeps a loaded block in memory, within the budget.
-  void Keep(uint64_t index, Block block) { budget_->Insert(owner_, index, std::move(block)); }
+  // Keeps a loaded block in memory, within the budget; only for a block
+  // the caller claimed (its reservation is given back).
+  void Keep(uint64_t index, Block block) {
+    budget_->Insert(owner_, index, std::move(block), block_size_);
+  }
 
   // The contiguous runs [from, to) of an ascending list of block indexes.
   static std::vector<std::pair<uint64_t, uint64_t>> Runs(const std::vector<uint64_t>& sorted);
@@ -67,6 +72,7 @@ class BlockClaims {
 
   const std::shared_ptr<BlockBudget> budget_;
   const uint64_t owner_;
+  const uint64_t block_size_;
 
   std::mutex mu_;
   std::condition_variable released_;

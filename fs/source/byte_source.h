@@ -42,6 +42,16 @@ class ByteSource {
   // Reads up to out.size() bytes from `offset`, fewer only where the
   // source ends. Errors are kIoError naming the source.
   virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> out) const = 0;
+
+  // ReadAt for a reader going through one extent in order (a zip entry's
+  // local header and data, ending before `extent_end`): a remote source
+  // fetches more of the extent with this read, and nothing past it
+  // (fs/source/read_ahead.h). Sources without read-ahead ignore the hint.
+  virtual Result<size_t> ReadInExtent(uint64_t offset, std::span<char> out,
+                                      uint64_t extent_end) const {
+    (void)extent_end;
+    return ReadAt(offset, out);
+  }
 };
 
 }  // namespace layerfs

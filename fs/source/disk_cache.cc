@@ -188,7 +188,9 @@ DiskCachedSource::DiskCachedSource(std::string url, std::unique_ptr<CacheLayer> 
       claims_(std::make_unique<BlockClaims>(
           options.memory ? options.memory
                          : std::make_shared<BlockBudget>(
-                               std::max<uint64_t>(options.cache_bytes / 2, meta_.block_size)))) {
+                               std::max<uint64_t>(options.cache_bytes / 2, meta_.block_size)),
+          meta_.block_size)),
+      read_ahead_(options.first_read_ahead, options.max_read_ahead) {
   present_.assign(block_count(), false);
   complete_ = meta_.complete;
 }
@@ -262,13 +264,18 @@ Result<const ByteSource*> DiskCachedSource::Remote() const {
 }
 
 Result<size_t> DiskCachedSource::ReadAt(uint64_t offset, std::span<char> out) const {
+  return ReadInExtent(offset, out, 0);
+}
+
+Result<size_t> DiskCachedSource::ReadInExtent(uint64_t offset, std::span<char> out,
+                                              uint64_t extent_end) const {
   if (offset >= meta_.size) return size_t(0);
   out = out.first(std::min<uint64_t>(out.size(), meta_.size - offset));
   if (out.empty()) return size_t(0);
   const uint64_t split = meta_.tail_offset;
   if (offset < split) {
     size_t head = size_t(std::min<uint64_t>(out.size(), split - offset));
-    if (Status s = ReadBlocks(offset, out.first(head)); !s.ok()) return s;
+    if (Status s = ReadBlocks(offset, out.first(head), extent_end); !s.ok()) return s;
   }
   if (offset + out.size() > split) {
     uint64_t from = std::max(offset, split);
@@ -278,14 +285,16 @@ Result<size_t> DiskCachedSource::ReadAt(uint64_t offset, std::span<char> out) co
   return out.size();
 }
 
-Status DiskCachedSource::ReadBlocks(uint64_t offset, std::span<char> out) const {
+Status DiskCachedSource::ReadBlocks(uint64_t offset, std::span<char> out,
+                                    uint64_t extent_end) const {
   const uint64_t bs = meta_.block_size;
   const uint64_t first = offset / bs;
   const uint64_t last = (offset + out.size() - 1) / bs;
   uint64_t ahead_end;
   {
     std::lock_guard lock(mu_);
-    ahead_end = ReadAheadEnd(offset, out.size(), last);
+    const uint64_t end = read_ahead_.End(offset, out.size(), extent_end);
+    ahead_end = std::min(block_count(), (end + bs - 1) / bs);
   }
   // Slots for the blocks read and those read ahead (loaded, not copied).
   std::vector<Block> have(ahead_end - first);
@@ -307,17 +316,6 @@ Status DiskCachedSource::ReadBlocks(uint64_t offset, std::span<char> out) const 
   }
   if (whole) CompleteIfWhole();
   return Status::Ok();
-}
-
-uint64_t DiskCachedSource::ReadAheadEnd(uint64_t offset, uint64_t length, uint64_t last) const {
-  const uint64_t bs = meta_.block_size;
-  if (offset == next_sequential_) {
-    read_ahead_ = std::min(options_.max_read_ahead, std::max(read_ahead_ * 2, bs));
-  } else {
-    read_ahead_ = 0;
-  }
-  next_sequential_ = offset + length;
-  return std::min(block_count(), last + 1 + read_ahead_ / bs);
 }
 
 Status DiskCachedSource::Load(const std::vector<uint64_t>& claimed, uint64_t first,

@@ -9,11 +9,11 @@
 // blocks from memory (verified blocks kept in the daemon's shared
 // BlockBudget, RemoteOptions::memory), else from the
 // block files, else from the remote source in one read per contiguous run
-// of misses, then writes them to the cache; a reader that continues where
-// the previous read ended also loads the blocks after it, the read-ahead
-// doubling up to RemoteOptions::max_read_ahead (the remote source's own
-// read-ahead is turned off, so what is read ahead is cached and shared
-// too). Missing blocks are claimed first (fs/source/block_claims.h): a
+// of misses, then writes them to the cache. What is loaded with a read
+// follows fs/source/read_ahead.h (the rest of a zip entry's first window,
+// doubling up to RemoteOptions::max_read_ahead for a sequential reader,
+// never past the entry); the remote source's own read-ahead is turned
+// off, so what is read ahead is cached and shared too. Missing blocks are claimed first (fs/source/block_claims.h): a
 // second thread of this process wanting a claimed block waits for it,
 // and another daemon waits on the block's byte-range lock and
 // then reads the file the first one wrote.
@@ -44,6 +44,7 @@
 #include "fs/source/byte_source.h"
 #include "fs/source/cache_dir.h"
 #include "fs/source/http_source.h"
+#include "fs/source/read_ahead.h"
 
 namespace layerfs {
 
@@ -74,6 +75,8 @@ class DiskCachedSource final : public ByteSource {
   int64_t mtime() const override { return meta_.mtime; }
   SourceIdentity identity() const override { return identity_; }
   Result<size_t> ReadAt(uint64_t offset, std::span<char> out) const override;
+  Result<size_t> ReadInExtent(uint64_t offset, std::span<char> out,
+                              uint64_t extent_end) const override;
 
   // True when opened from the cache alone (no request at open).
   bool offline() const { return offline_; }
@@ -96,9 +99,7 @@ class DiskCachedSource final : public ByteSource {
   uint64_t block_count() const;
   uint64_t BlockLength(uint64_t index) const;
   Status LoadTail();
-  Status ReadBlocks(uint64_t offset, std::span<char> out) const;
-  // Blocks after `last` worth loading with it: the read-ahead (mu_ held).
-  uint64_t ReadAheadEnd(uint64_t offset, uint64_t length, uint64_t last) const;
+  Status ReadBlocks(uint64_t offset, std::span<char> out, uint64_t extent_end) const;
   // Loads the claimed blocks (ascending) into `have` (indexed from
   // `first`) and memory.
   Status Load(const std::vector<uint64_t>& claimed, uint64_t first, std::vector<Block>& have,
@@ -132,8 +133,7 @@ class DiskCachedSource final : public ByteSource {
   mutable uint64_t present_count_ = 0;
   mutable bool complete_ = false;
   mutable bool completing_ = false;
-  mutable uint64_t next_sequential_ = UINT64_MAX;  // where a sequential read would start
-  mutable uint64_t read_ahead_ = 0;
+  mutable ReadAhead read_ahead_;
 };
 
 }  // namespace layerfs

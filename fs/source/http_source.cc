@@ -145,7 +145,9 @@ HttpSource::HttpSource(std::string url, RemoteOptions options, std::string name)
       url_now_(url_),
       auth_(options_.auth),
       claims_(std::make_unique<BlockClaims>(
-          options_.memory ? options_.memory : std::make_shared<BlockBudget>(options_.cache_bytes))) {}
+          options_.memory ? options_.memory : std::make_shared<BlockBudget>(options_.cache_bytes),
+          options_.block_size)),
+      read_ahead_(options_.first_read_ahead, options_.max_read_ahead) {}
 
 HttpSource::~HttpSource() = default;
 
@@ -388,7 +390,7 @@ Result<HttpSource::Response> HttpSource::Fetch(uint64_t begin, uint64_t end, uin
   return Status::IoError(Where() + ": bytes " + range + ": " + last);
 }
 
-Status HttpSource::ReadBlocks(uint64_t offset, std::span<char> out) const {
+Status HttpSource::ReadBlocks(uint64_t offset, std::span<char> out, uint64_t extent_end) const {
   const uint64_t bs = options_.block_size;
   const uint64_t nblocks = (size_ + bs - 1) / bs;
   const uint64_t first = offset / bs;
@@ -396,15 +398,8 @@ Status HttpSource::ReadBlocks(uint64_t offset, std::span<char> out) const {
   uint64_t ahead_end;
   {
     std::lock_guard lock(mu_);
-    // A read continuing the previous one grows the read-ahead; any other
-    // read resets it.
-    if (offset == next_sequential_) {
-      read_ahead_ = std::min(options_.max_read_ahead, std::max(read_ahead_ * 2, bs));
-    } else {
-      read_ahead_ = 0;
-    }
-    next_sequential_ = offset + out.size();
-    ahead_end = std::min(nblocks, last + 1 + read_ahead_ / bs);
+    const uint64_t end = read_ahead_.End(offset, out.size(), extent_end);
+    ahead_end = std::min(nblocks, (end + bs - 1) / bs);
   }
   std::vector<Block> have(ahead_end - first);
   const auto deadline = Clock::now() + options_.timeout;
@@ -436,6 +431,11 @@ Status HttpSource::FetchBlocks(const std::vector<uint64_t>& claimed, uint64_t fi
 }
 
 Result<size_t> HttpSource::ReadAt(uint64_t offset, std::span<char> out) const {
+  return ReadInExtent(offset, out, 0);
+}
+
+Result<size_t> HttpSource::ReadInExtent(uint64_t offset, std::span<char> out,
+                                        uint64_t extent_end) const {
   if (offset >= size_) return size_t(0);
   out = out.first(std::min<uint64_t>(out.size(), size_ - offset));
   if (out.empty()) return size_t(0);
@@ -443,7 +443,7 @@ Result<size_t> HttpSource::ReadAt(uint64_t offset, std::span<char> out) const {
     std::memcpy(out.data(), tail_.data() + (offset - tail_offset_), out.size());
     return out.size();
   }
-  if (Status s = ReadBlocks(offset, out); !s.ok()) return s;
+  if (Status s = ReadBlocks(offset, out, extent_end); !s.ok()) return s;
   return out.size();
 }
 

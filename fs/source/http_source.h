@@ -13,9 +13,10 @@
 // Reads are served from aligned blocks (RemoteOptions::block_size) kept in
 // the daemon's shared in-memory budget (RemoteOptions::memory,
 // fs/source/block_budget.h); the missing blocks of one read are fetched as
-// one request per contiguous run, and a reader that continues where the
-// previous read ended gets a read-ahead that doubles up to
-// max_read_ahead. Transient faults (connection errors, timeouts, 5xx,
+// one request per contiguous run, with the read-ahead of
+// fs/source/read_ahead.h: the rest of a zip entry's first window with its
+// first read, doubling up to max_read_ahead for a sequential reader, never
+// past the entry. Transient faults (connection errors, timeouts, 5xx,
 // 429) are retried with jittered exponential backoff, all within
 // RemoteOptions::timeout per read, so a read never hangs longer than that.
 //
@@ -45,6 +46,7 @@
 #include "fs/source/aws_credentials.h"
 #include "fs/source/block_budget.h"
 #include "fs/source/byte_source.h"
+#include "fs/source/read_ahead.h"
 
 namespace layerfs {
 
@@ -78,7 +80,12 @@ struct RemoteOptions {
   int attempts = 4;
   // The first backoff; doubled per retry, with jitter.
   std::chrono::milliseconds backoff{100};
-  uint64_t block_size = 1 << 20;
+  // Small blocks waste little at the edges of the small files most layers
+  // hold (each file's first read fetches just its blocks); large reads
+  // still go in one request per run of blocks.
+  uint64_t block_size = 16 << 10;
+  // The read-ahead that a first read of a zip entry takes of it.
+  uint64_t first_read_ahead = 256 << 10;
   // The daemon's one budget of in-memory blocks, shared by all its remote
   // layers (mount/remote_options.cc sizes it); null: each source gets a
   // budget of its own of cache_bytes.
@@ -136,6 +143,8 @@ class HttpSource final : public ByteSource {
   int64_t mtime() const override { return mtime_; }
   SourceIdentity identity() const override { return identity_; }
   Result<size_t> ReadAt(uint64_t offset, std::span<char> out) const override;
+  Result<size_t> ReadInExtent(uint64_t offset, std::span<char> out,
+                              uint64_t extent_end) const override;
 
   // HTTP requests sent so far (attempts included), for tests and stats.
   uint64_t requests() const;
@@ -172,8 +181,9 @@ class HttpSource final : public ByteSource {
   std::unique_ptr<Handle> TakeHandle() const;
   void PutHandle(std::unique_ptr<Handle> h) const;
 
-  // Copies [offset, offset+out.size()) from cached or fetched blocks.
-  Status ReadBlocks(uint64_t offset, std::span<char> out) const;
+  // Copies [offset, offset+out.size()) from cached or fetched blocks;
+  // `extent_end` as ReadInExtent's, 0 for none.
+  Status ReadBlocks(uint64_t offset, std::span<char> out, uint64_t extent_end) const;
   // Fetches the claimed blocks (ascending), one request per run, into
   // `have` (indexed from `first`) and the budget.
   Status FetchBlocks(const std::vector<uint64_t>& claimed, uint64_t first,
@@ -207,8 +217,7 @@ class HttpSource final : public ByteSource {
 
   mutable std::mutex mu_;
   // Guarded by mu_.
-  mutable uint64_t next_sequential_ = UINT64_MAX;  // where a sequential read would start
-  mutable uint64_t read_ahead_ = 0;
+  mutable ReadAhead read_ahead_;
   mutable uint64_t requests_ = 0;
 };
 

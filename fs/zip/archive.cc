@@ -22,6 +22,9 @@ namespace {
 
 constexpr uint32_t kLocalSignature = 0x04034b50;
 constexpr size_t kLocalHeaderSize = 30;
+// Local extra fields are mostly timestamps, Unix ids and zip64 sizes (up to
+// about 40 bytes); more is rare, and only costs a later request if it is.
+constexpr uint64_t kLocalExtraAllowance = 64;
 
 struct ZipDiscard {
   void operator()(zip_t* z) const { zip_discard(z); }
@@ -136,8 +139,10 @@ Result<std::unique_ptr<Archive>> Archive::Open(std::unique_ptr<ByteSource> sourc
   return std::unique_ptr<Archive>(new Archive(std::move(source), std::move(*dir)));
 }
 
-Status Archive::ReadExactly(uint32_t index, uint64_t offset, std::span<char> out) const {
-  Result<size_t> got = source_->ReadAt(offset, out);
+Status Archive::ReadExactly(uint32_t index, uint64_t data_offset, uint64_t offset,
+                            std::span<char> out) const {
+  Result<size_t> got =
+      source_->ReadInExtent(offset, out, data_offset + record(index).compressed_size);
   if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
   if (*got != out.size()) return Status::Corrupt(EntryLabel(index) + ": truncated data");
   return Status::Ok();
@@ -159,7 +164,11 @@ Result<uint64_t> Archive::DataOffset(uint32_t index) const {
   const ZipRecord& r = record(index);
   if (r.encrypted()) return Status::Unsupported(EntryLabel(index) + ": encrypted");
   char header[kLocalHeaderSize];
-  Result<size_t> got = source_->ReadAt(r.local_header_offset, header);
+  // The entry's end is not known before its local header is read: this
+  // allows for a local extra field of up to kLocalExtraAllowance bytes.
+  const uint64_t end_guess = r.local_header_offset + kLocalHeaderSize + r.name_length +
+                             kLocalExtraAllowance + r.compressed_size;
+  Result<size_t> got = source_->ReadInExtent(r.local_header_offset, header, end_guess);
   if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
   auto* p = reinterpret_cast<const unsigned char*>(header);
   auto le16 = [p](int at) { return uint32_t(p[at] | (p[at + 1] << 8)); };
@@ -179,7 +188,7 @@ Result<size_t> Archive::ReadStored(uint32_t index, uint64_t data_offset, uint64_
   const ZipRecord& r = record(index);
   if (offset >= r.uncompressed_size) return size_t(0);
   out = out.first(std::min<uint64_t>(out.size(), r.uncompressed_size - offset));
-  if (Status s = ReadExactly(index, data_offset + offset, out); !s.ok()) return s;
+  if (Status s = ReadExactly(index, data_offset, data_offset + offset, out); !s.ok()) return s;
   return out.size();
 }
 
@@ -247,7 +256,7 @@ Result<std::vector<char>> Archive::DecodeWhole(uint32_t index) const {
 Result<std::vector<char>> Archive::InflateWhole(uint32_t index, uint64_t data_offset) const {
   const ZipRecord& r = record(index);
   std::vector<char> in(r.compressed_size);
-  if (Status s = ReadExactly(index, data_offset, in); !s.ok()) return s;
+  if (Status s = ReadExactly(index, data_offset, data_offset, in); !s.ok()) return s;
   std::unique_ptr<libdeflate_decompressor, DecompressorFree> d(libdeflate_alloc_decompressor());
   if (!d) return Status::IoError(EntryLabel(index) + ": out of memory");
   std::vector<char> out(r.uncompressed_size);

@@ -74,10 +74,12 @@ class Archive {
 
  private:
   Archive(std::unique_ptr<ByteSource> source, CentralDirectory directory);
-  // Reads exactly out.size() bytes at `offset` of the source, or fails
-  // naming the entry (a short read is corrupt data: the entry was checked
-  // to lie inside the source).
-  Status ReadExactly(uint32_t index, uint64_t offset, std::span<char> out) const;
+  // Reads exactly out.size() bytes at `offset` of the source, within the
+  // data of entry `index` that starts at `data_offset`, or fails naming
+  // the entry (a short read is corrupt data: the entry was checked to lie
+  // inside the source).
+  Status ReadExactly(uint32_t index, uint64_t data_offset, uint64_t offset,
+                     std::span<char> out) const;
 
   Result<std::vector<char>> InflateWhole(uint32_t index, uint64_t data_offset) const;
   Result<std::vector<char>> DecodeWhole(uint32_t index) const;

@@ -92,8 +92,9 @@ class DecoderBase : public EntryDecoder {
     size_t n = size_t(std::min<uint64_t>(kInputChunk, compressed_size_ - consumed_));
     input_.resize(n);
     input_pos_ = 0;
-    Result<size_t> got = archive_.source().ReadAt(
-        data_offset_ + consumed_, {reinterpret_cast<char*>(input_.data()), n});
+    Result<size_t> got = archive_.source().ReadInExtent(
+        data_offset_ + consumed_, {reinterpret_cast<char*>(input_.data()), n},
+        data_offset_ + compressed_size_);
     if (!got.ok()) return Status::IoError(Label() + ": " + got.status().message());
     if (*got != n) return Status::Corrupt(Label() + ": data runs past the end of the file");
     consumed_ += n;

@@ -49,7 +49,8 @@ Status InflateStream::RestartAt(const InflateCheckpoint& c) {
   crc_valid_ = false;
   if (c.bits != 0) {
     char byte;
-    Result<size_t> got = archive_.source().ReadAt(data_offset_ + c.in_offset - 1, {&byte, 1});
+    Result<size_t> got = archive_.source().ReadInExtent(data_offset_ + c.in_offset - 1, {&byte, 1},
+                                                        data_offset_ + compressed_size_);
     if (!got.ok() || *got != 1) {
       return Status::IoError(archive_.EntryLabel(record_) + ": cannot reread checkpoint");
     }
@@ -80,8 +81,9 @@ Status InflateStream::Stalled() const {
 Status InflateStream::Refill() {
   uint64_t left = compressed_size_ - input_offset_;
   size_t n = size_t(std::min<uint64_t>(left, input_.size()));
-  Result<size_t> got =
-      archive_.source().ReadAt(data_offset_ + input_offset_, {reinterpret_cast<char*>(input_.data()), n});
+  Result<size_t> got = archive_.source().ReadInExtent(
+      data_offset_ + input_offset_, {reinterpret_cast<char*>(input_.data()), n},
+      data_offset_ + compressed_size_);
   if (!got.ok()) return Status::IoError(archive_.EntryLabel(record_) + ": " + got.status().message());
   if (*got != n) return Status::Corrupt(archive_.EntryLabel(record_) + ": truncated data");
   input_offset_ += n;

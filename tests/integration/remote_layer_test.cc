@@ -144,5 +144,65 @@ TEST_F(RemoteFaultTest, RemountSwapsInAUrlLayer) {
   EXPECT_EQ(ReadAll(mount.path() + "/bin/tool"), ReadAll(tmp_ / "extracted/bin/tool"));
 }
 
+// The bytes each request of `log` (RangeServer::RequestLog) asked for,
+// from its "bytes=A-B" range.
+std::vector<uint64_t> RangeLengths(const std::vector<std::string>& log) {
+  std::vector<uint64_t> lengths;
+  for (const std::string& line : log) {
+    size_t eq = line.rfind("bytes=");
+    size_t dash = line.find('-', eq);
+    if (eq == std::string::npos || dash == std::string::npos) continue;
+    uint64_t a = std::stoull(line.substr(eq + 6, dash - eq - 6));
+    uint64_t b = std::stoull(line.substr(dash + 1));
+    lengths.push_back(b - a + 1);
+  }
+  return lengths;
+}
+
+class RemoteSmallReadsTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RemoteSmallReadsTest, EachColdSmallFileIsOneRequestForLittleMoreThanItself) {
+  // A layer of 300 incompressible 20 KB modules (each over a block), then a large file so the
+  // modules lie far from the tail fetched at mount: reading a module cold
+  // fetches its own entry, rounded to blocks, in one request, and none of
+  // its neighbours (which a read-ahead across entries would drag in).
+  LAYERFS_REQUIRE_FUSE();
+  ScratchDir tmp;
+  const std::string sp = "python/lib/python3.12/site-packages/";
+  for (int i = 0; i < 300; ++i) {
+    WriteFile(tmp / ("src/" + sp + "pkg/m" + std::to_string(1000 + i) + ".py"),
+              Noise(20000, 7000 + i), 0644, 1600000000);
+  }
+  WriteFile(tmp / ("src/" + sp + "zz/blob.bin"), Noise(2 << 20, 3), 0644, 1600000000);
+  Shell("mkdir -p " + Quote(tmp / "www"));
+  Shell("cd " + Quote(tmp / "src") + " && TZ=UTC zip -qrX " + Quote(tmp / "www/l.zip") +
+        " python");
+  ASSERT_TRUE(UnzipInto({tmp / "www/l.zip"}, tmp / "extracted"));
+  RangeServer server(tmp / "www");
+  ASSERT_TRUE(server.ok());
+  std::string extra = "--remote-timeout=10 " + std::string(GetParam());
+  if (extra.find("cache-dir=DIR") != std::string::npos) {
+    extra.replace(extra.find("DIR"), 3, tmp / "cache");
+  }
+  Mount mount({server.Url("l.zip")}, tmp / "mnt", extra);
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  const uint64_t kBlock = 16 << 10;
+  for (int i : {7, 8, 120, 121, 122, 250}) {
+    const std::string rel = sp + "pkg/m" + std::to_string(1000 + i) + ".py";
+    const size_t before = server.RequestLog().size();
+    EXPECT_EQ(ReadAll(mount.path() + "/" + rel), ReadAll(tmp / ("extracted/" + rel))) << rel;
+    std::vector<std::string> log = server.RequestLog();
+    std::vector<uint64_t> lengths =
+        RangeLengths(std::vector<std::string>(log.begin() + before, log.end()));
+    ASSERT_EQ(lengths.size(), 1u) << rel << ": a cold small-file read is one request";
+    // The entry (20 KB and its header) spans at most three blocks.
+    EXPECT_LE(lengths[0], 3 * kBlock) << rel;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CacheModes, RemoteSmallReadsTest,
+                         ::testing::Values("--cache-dir=none", "--cache-dir=DIR"),
+                         [](const auto& param) { return param.index == 0 ? "Memory" : "DiskCache"; });
+
 }  // namespace
 }  // namespace layerfs::test

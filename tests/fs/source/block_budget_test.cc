@@ -18,7 +18,9 @@ namespace {
 using Block = BlockBudget::Block;
 
 // A block whose bytes say whose it is.
-Block MakeBlock(uint64_t owner, uint64_t index, size_t size = 1000) {
+constexpr size_t kBlockBytes = 1000;
+
+Block MakeBlock(uint64_t owner, uint64_t index, size_t size = kBlockBytes) {
   std::string s(size, '\0');
   for (size_t i = 0; i < size; ++i) s[i] = char((owner * 131 + index * 7 + i) & 0xff);
   return std::make_shared<const std::string>(std::move(s));
@@ -110,9 +112,51 @@ TEST(BlockBudgetTest, ManyThreadsStayWithinTheBudgetAndFindTheirOwnBytes) {
   EXPECT_GT(budget.evictions(), 0u);
 }
 
+TEST(BlockBudgetTest, ReservedBytesEvictCachedBlocksUntilReleased) {
+  BlockBudget budget(10 * kBlockBytes);
+  for (uint64_t i = 0; i < 10; ++i) budget.Insert(1, i, MakeBlock(1, i));
+  EXPECT_EQ(budget.bytes_held(), 10 * kBlockBytes);
+  budget.Reserve(3 * kBlockBytes);  // a load of three blocks in flight
+  EXPECT_EQ(budget.bytes_held(), 7 * kBlockBytes);
+  EXPECT_FALSE(budget.Contains(1, 0)) << "the least recently used go first";
+  EXPECT_TRUE(budget.Contains(1, 3));
+  // While the reservation stands, a newly kept block evicts another.
+  budget.Insert(1, 20, MakeBlock(1, 20));
+  EXPECT_EQ(budget.bytes_held(), 7 * kBlockBytes);
+  budget.Release(3 * kBlockBytes);
+  budget.Insert(1, 21, MakeBlock(1, 21));
+  EXPECT_EQ(budget.bytes_held(), 8 * kBlockBytes);
+}
+
+TEST(BlockClaimsTest, BlocksInFlightCountAgainstTheBudget) {
+  // A read-ahead of 8 blocks into a budget of 10 that is full: the load
+  // runs with 8 blocks' room made, so cached plus fetched never exceed it.
+  auto budget = std::make_shared<BlockBudget>(10 * kBlockBytes);
+  for (uint64_t i = 100; i < 110; ++i) budget->Insert(2, i, MakeBlock(2, i));
+  BlockClaims claims(budget, kBlockBytes);
+  std::vector<Block> have(8);
+  uint64_t held_while_loading = 0;
+  Status s = claims.Read(
+      0, 0, 8, have, std::chrono::steady_clock::now() + std::chrono::seconds(5),
+      [](uint64_t) { return true; },
+      [&](const std::vector<uint64_t>& mine) {
+        held_while_loading = budget->bytes_held();
+        for (uint64_t i : mine) {
+          have[i] = MakeBlock(1, i);
+          claims.Keep(i, have[i]);
+        }
+        return Status::Ok();
+      },
+      "test");
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(held_while_loading, 2 * kBlockBytes);
+  EXPECT_LE(budget->bytes_held(), budget->capacity());
+  EXPECT_TRUE(budget->Contains(1, 7));
+}
+
 TEST(BlockClaimsTest, ConcurrentReadsOfOneBlockLoadItOnce) {
   auto budget = std::make_shared<BlockBudget>(0);  // nothing kept: claims alone prevent reloads
-  BlockClaims claims(budget);
+  BlockClaims claims(budget, kBlockBytes);
   std::atomic<int> loads{0}, bad{0}, loading{0};
   std::vector<std::thread> threads;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -145,7 +189,7 @@ TEST(BlockClaimsTest, ConcurrentReadsOfOneBlockLoadItOnce) {
 
 TEST(BlockClaimsTest, WaitersTakeTheBlockTheLoaderKept) {
   auto budget = std::make_shared<BlockBudget>(1 << 20);
-  BlockClaims claims(budget);
+  BlockClaims claims(budget, kBlockBytes);
   std::atomic<int> loads{0}, bad{0};
   std::vector<std::thread> threads;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -176,7 +220,7 @@ TEST(BlockClaimsTest, WaitersTakeTheBlockTheLoaderKept) {
 
 TEST(BlockClaimsTest, WaitingEndsAtTheDeadline) {
   auto budget = std::make_shared<BlockBudget>(1 << 20);
-  BlockClaims claims(budget);
+  BlockClaims claims(budget, kBlockBytes);
   std::atomic<bool> started{false};
   std::thread slow([&] {
     std::vector<Block> have(1);
