@@ -465,5 +465,32 @@ TEST_F(LambdaRemountTest, ARemountToAnArnNoOneHasFailsAsTheMountWouldAndKeepsThe
   EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
 }
 
+TEST_F(LambdaRemountTest, AnArnInAnFstabSourceIsResolvedAndRenewsToo) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  // The mount.fuse3 form, as mount(8) runs an fstab line: the ARN's own
+  // colons do not split the SOURCE.
+  WriteFile(tmp_ / "other/python/other.py", "other\n");
+  const std::string other = tmp_ / "other.zip";
+  ASSERT_EQ(Shell("cd " + Quote(tmp_ / "other") + " && zip -qr " + Quote(other) + " .").exit_code,
+            0);
+  const std::string mnt = tmp_ / "fstab-mnt";
+  std::filesystem::create_directories(mnt);
+  CommandResult r = Shell(Quote(LayerfsBinary()) + " " + Quote(other + ":" + kArn) + " " +
+                          Quote(mnt) + " -o store=" + store_ +
+                          ",log_file=" + log_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ReadAll(mnt + "/python/other.py"), "other\n");
+  EXPECT_EQ(ReadAll(mnt + "/python/small.py"), "print('small')\n");
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  EXPECT_EQ(ReadAll(mnt + "/python/big.bin"), big_);
+  EXPECT_NE(Log().find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
+                              "Content.Location; renewed through GetLayerVersion"),
+            std::string::npos)
+      << Log();
+  EXPECT_EQ(Shell(Quote(LayerfsBinary()) + " unmount " + Quote(mnt)).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace layerfs::test
