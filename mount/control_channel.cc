@@ -7,11 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "fs/base/unique_fd.h"
 #include "fs/base/write_all.h"
-#include "fs/source/open_source.h"
 
 namespace layerfs {
 
@@ -48,7 +46,10 @@ Status CheckPeer(int socket_fd) {
   return Status::Ok();
 }
 
-Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers) {
+Status RequestRemount(const std::string& mountpoint, const StackRequest& request) {
+  // The daemon's working directory is not the caller's.
+  Result<StackRequest> absolute = MakeAbsolute(request);
+  if (!absolute.ok()) return absolute.status();
   char path[sizeof(sockaddr_un::sun_path)];
   ssize_t n = ::getxattr(mountpoint.c_str(), kControlXattr, path, sizeof path - 1);
   if (n <= 0) {
@@ -66,14 +67,9 @@ Status RequestRemount(const std::string& mountpoint, const std::vector<std::stri
     return Status::InvalidArgument(std::string(path, size_t(n)) + ": not the daemon's socket: " +
                                    s.message());
   }
-  std::string request;
-  for (const std::string& layer : layers) {
-    // A URL names the same object from anywhere; a path is made absolute
-    // because the daemon's working directory is not the caller's.
-    request += (IsRemoteSource(layer) ? layer : std::filesystem::absolute(layer).string()) + "\n";
+  if (!WriteControlMessage(sock.get(), EncodeStackRequest(*absolute))) {
+    return Status::IoError("cannot send the request");
   }
-  request += "\n";
-  if (!WriteControlMessage(sock.get(), request)) return Status::IoError("cannot send the request");
   ::shutdown(sock.get(), SHUT_WR);
   std::string reply = ReadControlMessage(sock.get());
   if (reply == "ok\n") return Status::Ok();

@@ -1,9 +1,11 @@
 // ControlChannel: how commands reach a running daemon without libfuse.
 // The daemon publishes two extended attributes on the mount root:
 //  - user.layerfs.control: the path of its unix socket. A remount request
-//    is one absolute layer path per line and an empty line (no lines:
-//    re-read the same configuration); the answer is "ok" or
-//    "error: <reason>", one line.
+//    is a StackRequest in its wire form (mount/stack_request.h: layers as
+//    named, ARNs included, or a function configuration, and the store;
+//    nothing: re-read the same configuration), ended by an empty line; the
+//    daemon resolves it as `layerfs mount` would, and the answer is "ok"
+//    or "error: <reason>".
 //  - user.layerfs.stats: a JSON document of its counters (mount/stats.h).
 // Both sides of the socket use the two message helpers here, so the wire
 // is written once. No state: safe from any thread.
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "fs/base/status.h"
+#include "mount/stack_request.h"
 
 namespace layerfs {
 
@@ -32,8 +35,9 @@ std::string ReadControlMessage(int fd);
 // xattr could be another user's).
 Status CheckPeer(int socket_fd);
 
-// Asks the daemon serving `mountpoint` to swap to `layers` (empty: re-read
-// its configuration). Returns the daemon's verdict.
-Status RequestRemount(const std::string& mountpoint, const std::vector<std::string>& layers);
+// Asks the daemon serving `mountpoint` to swap to the stack `request`
+// names (empty: re-read its configuration); relative paths are made
+// absolute first (MakeAbsolute). Returns the daemon's verdict.
+Status RequestRemount(const std::string& mountpoint, const StackRequest& request);
 
 }  // namespace layerfs

@@ -22,7 +22,6 @@
 #include <thread>
 #include <vector>
 
-#include "fs/lambda/layer_refresh.h"
 #include "fs/lambda/stack_resolver.h"
 #include "fs/read/library_prefetch.h"
 #include "fs/union/union_view.h"
@@ -33,6 +32,7 @@
 #include "mount/readiness.h"
 #include "mount/remote_options.h"
 #include "mount/stack_control.h"
+#include "mount/stack_request.h"
 #include "mount/stack_swap.h"
 
 namespace layerfs {
@@ -183,42 +183,36 @@ void RedirectStdio() {
   ::dup2(null.get(), STDERR_FILENO);
 }
 
-// The remount/SIGHUP listener. SIGHUP re-reads what was mounted: the same
-// zips, or the function configuration resolved again. A listener that
-// cannot start costs only remounts, so the mount goes on without it.
+// The remount/SIGHUP listener. A remount names a new stack as the user
+// did (mount/stack_request.h); SIGHUP re-reads the one serving: the same
+// zips, ARNs resolved again (a fresh Content.Location from the store or
+// Lambda), or the function configuration resolved again. Either way each
+// layer is resolved as `layerfs mount` does and opened with the daemon's
+// one RemoteContext, so a layer version known by its ARN keeps renewing its
+// URL and its CodeSha256/CodeSize checks, and every stack shares one block
+// budget. A listener that cannot start costs only remounts, so the mount
+// goes on without it.
 std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountState& state,
-                                           fuse_session* session) {
-  auto layers = std::make_shared<std::vector<std::string>>(options.layers);
+                                           fuse_session* session,
+                                           std::shared_ptr<RemoteContext> remote) {
+  auto current = std::make_shared<StackRequest>(StackRequest{
+      .layers = options.layers,
+      .function_config = options.function_config,
+      .store_dir = options.store_dir});
   auto generation = std::make_shared<uint64_t>(0);
-  auto reload = [&options, &state, session, layers,
-                 generation](const std::vector<std::string>& requested) -> Status {
-    std::vector<std::string> next = requested;
-    std::optional<ResolvedStack> resolved;
-    if (next.empty() && !options.function_config.empty()) {
-      Result<ResolvedStack> got =
-          ResolveFunctionToMount(options.function_config, options.store_dir, {&options.aws});
-      if (!got.ok()) return got.status();
-      for (const std::string& w : ResolutionWarnings(*got)) spdlog::warn("{}", w);
-      next = got->zips;
-      resolved = std::move(*got);
-    } else if (next.empty()) {
-      next = *layers;
-    }
-    // Re-resolved store versions renew their URLs again; a list of zips
-    // and URLs carries no ARN to renew through.
-    const RemoteOptions base = MakeRemoteOptions(options, next);
-    std::vector<RemoteOptions> remote(next.size(), base);
-    if (resolved) {
-      Result<std::string> store_dir = ResolveStoreDir(options.store_dir);
-      for (size_t i = 0; i < next.size(); ++i) {
-        remote[i] = RemoteOptionsForLayer(resolved->layers[i], base,
-                                          store_dir.ok() ? *store_dir : "");
-      }
-    }
-    Status s = SwapStack(state, session, next, *generation + 1, remote);
+  auto reload = [&options, &state, session, remote, current,
+                 generation](const StackRequest& requested) -> Status {
+    StackRequest next = requested.empty() ? *current : requested;
+    // A remount that names no store resolves through the mount's.
+    if (next.store_dir.empty()) next.store_dir = options.store_dir;
+    Result<ResolvedStack> resolved = ResolveStackRequest(next, options.aws);
+    if (!resolved.ok()) return resolved.status();
+    for (const std::string& w : ResolutionWarnings(*resolved)) spdlog::warn("{}", w);
+    Status s = SwapStack(state, session, resolved->zips, *generation + 1,
+                         remote->ForStack(*resolved, next.store_dir));
     if (!s.ok()) return s;
     ++*generation;
-    *layers = std::move(next);
+    *current = std::move(next);
     return Status::Ok();
   };
   Result<std::unique_ptr<StackControl>> control = StackControl::Start(reload);
@@ -233,7 +227,8 @@ std::unique_ptr<StackControl> StartControl(const MountOptions& options, MountSta
 // Serves until unmounted or signalled. The readiness thread stats the
 // mountpoint: that blocks until the kernel's INIT and a GETATTR have been
 // answered by this very loop, so "ready" means serving.
-int Serve(const MountOptions& options, MountState& state, Readiness& readiness) {
+int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
+          std::shared_ptr<RemoteContext> remote) {
   FuseArgs args(FuseArgv(options));
   std::unique_ptr<fuse_session, SessionDestroy> se(fuse_session_new(
       args.get(), &LayerfsOperations(), sizeof(fuse_lowlevel_ops), &state));
@@ -254,10 +249,10 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness) 
     readiness.Failed("mountpoint " + options.mountpoint + ": mount failed (see log)");
     return 1;
   }
-  spdlog::info("mounted {} layers on {}", options.layers.size(), options.mountpoint);
+  spdlog::info("mounted {} layers on {}", state.Current()->layer_count(), options.mountpoint);
   // Only the control thread takes SIGHUP: block it before any thread starts.
   StackControl::BlockSighup();
-  std::unique_ptr<StackControl> control = StartControl(options, state, se.get());
+  std::unique_ptr<StackControl> control = StartControl(options, state, se.get(), std::move(remote));
   std::thread ready_thread([&] {
     struct stat st;
     if (::stat(options.mountpoint.c_str(), &st) == 0) {
@@ -331,7 +326,8 @@ SpillOptions MakeSpillOptions(const MountOptions& options) {
 
 }  // namespace
 
-int RunMount(const MountOptions& options, LayerStack layers) {
+int RunMount(const MountOptions& options, LayerStack layers,
+             std::shared_ptr<RemoteContext> remote) {
   BoundMallocHeaps();
   if (Status s = CheckMountpoint(options.mountpoint); !s.ok()) {
     std::fprintf(stderr, "layerfs: %s\n", s.message().c_str());
@@ -369,7 +365,7 @@ int RunMount(const MountOptions& options, LayerStack layers) {
   MountState state(std::move(view), options.cache_size, options.uid.value_or(0),
                    options.gid.value_or(0), MakeSpillOptions(options));
   state.access_log = std::move(access_log);
-  return Serve(options, state, readiness);
+  return Serve(options, state, readiness, std::move(remote));
 }
 
 int RunUnmount(const std::string& mountpoint, bool lazy) {

@@ -5,16 +5,21 @@
 // SIGINT/SIGTERM. Returns the process exit code (0, 1 runtime error).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "fs/union/layer.h"
 #include "mount/mount_options.h"
+#include "mount/remote_options.h"
 
 namespace layerfs {
 
 // Serves `layers` (opened by the command line, in Layers order) on
-// options.mountpoint. options.layers names them, for reloads and logs.
-int RunMount(const MountOptions& options, LayerStack layers);
+// options.mountpoint. options.layers (or options.function_config) names
+// them as the user did, for SIGHUP to re-read; `remote` is what opened
+// them, kept for every later stack (mount/remote_options.h).
+int RunMount(const MountOptions& options, LayerStack layers,
+             std::shared_ptr<RemoteContext> remote);
 
 // Unmounts `mountpoint`, stale or live. `lazy` detaches it even while
 // files are open (they keep working until closed).

@@ -51,19 +51,6 @@ Status EnsurePrivateDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (end == start) break;  // the blank line ends the request
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 }  // namespace
 
 void StackControl::BlockSighup() {
@@ -150,8 +137,8 @@ void StackControl::Serve(int client) {
     WriteControlMessage(client, "error: " + s.message() + "\n");
     return;
   }
-  std::vector<std::string> layers = Lines(ReadControlMessage(client));
-  Status s = reload_(layers);
+  Result<StackRequest> request = DecodeStackRequest(ReadControlMessage(client));
+  Status s = request.ok() ? reload_(*request) : request.status();
   if (!s.ok()) spdlog::error("remount: {}", s.ToString());
   WriteControlMessage(client, s.ok() ? "ok\n" : "error: " + s.message() + "\n");
 }

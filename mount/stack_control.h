@@ -4,7 +4,8 @@
 //  - SIGHUP: re-open the same layers (or re-resolve the same function
 //    configuration), picking up zips replaced on disk;
 //  - `layerfs remount MOUNTPOINT LAYER...`: a request on the daemon's unix
-//    socket (mount/control_channel.h has the wire and the client side).
+//    socket (mount/control_channel.h has the wire and the client side),
+//    naming the new stack as the user did (mount/stack_request.h).
 // The swap itself is the `reload` callback's job; it runs on this thread,
 // one at a time. SIGHUP must be blocked in every thread (BlockSighup()
 // before any thread starts) so that only this thread's signalfd sees it.
@@ -18,13 +19,14 @@
 
 #include "fs/base/status.h"
 #include "fs/base/unique_fd.h"
+#include "mount/stack_request.h"
 
 namespace layerfs {
 
 class StackControl {
  public:
-  // `layers` is empty for "re-read the same configuration".
-  using Reload = std::function<Status(const std::vector<std::string>& layers)>;
+  // An empty request is "re-read the same configuration".
+  using Reload = std::function<Status(const StackRequest& request)>;
 
   // Blocks SIGHUP in the calling thread (and so in threads it starts later).
   static void BlockSighup();

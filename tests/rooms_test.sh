@@ -17,23 +17,27 @@ declare -A allowed=(
   [fs/read]="fs/read/ fs/union/ fs/zip/ fs/source/ fs/base/"
   [fs/lambda]="fs/lambda/ fs/union/ fs/zip/ fs/source/ fs/base/"
   # What the daemon and the command line share; fs/source/ for the options
-  # of remote layers (RemoteOptions, AwsSettings) and what is a URL.
+  # of remote layers (RemoteOptions, AwsSettings) and what is a URL;
+  # fs/lambda/ for resolving a stack as named (stack_request) and an ARN's
+  # renewal (remote_options).
   [mount/common]="mount/control_channel.h mount/logging.h mount/mount_options.h
-                  mount/remote_options.h fs/base/ fs/source/"
+                  mount/remote_options.h mount/stack_request.h fs/base/ fs/source/
+                  fs/lambda/"
   # The libfuse adapter and daemon life: everything but the command line.
   [mount]="mount/access_log.h mount/control_channel.h mount/daemon.h mount/fuse_ops.h
            mount/logging.h mount/mount_flags.h mount/mount_options.h mount/mount_state.h
            mount/readiness.h mount/remote_options.h mount/reply.h mount/stack_control.h
-           mount/stack_swap.h mount/stats.h fs/"
+           mount/stack_request.h mount/stack_swap.h mount/stats.h fs/"
   # The command line: fs/ and what it shares with the daemon, never the adapter.
   [mount/cli]="mount/cli/ mount/control_channel.h mount/logging.h mount/mount_options.h
-               mount/remote_options.h fs/"
+               mount/remote_options.h mount/stack_request.h fs/"
 )
 
 room_of() {
   case "$1" in
     mount/main.cc) echo "" ;;  # the one file that knows both mount rooms
-    mount/control_channel.* | mount/logging.* | mount/mount_options.h | mount/remote_options.*)
+    mount/control_channel.* | mount/logging.* | mount/mount_options.h | mount/remote_options.* | \
+      mount/stack_request.*)
       echo mount/common ;;
     mount/cli/*) echo mount/cli ;;
     mount/*) echo mount ;;

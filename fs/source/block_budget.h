@@ -2,8 +2,9 @@
 // layer of a daemon keeps its in-memory blocks in (HttpSource,
 // DiskCachedSource), so the daemon's memory for them is bounded however
 // many remote layers it mounts, and a busy layer may use what idle ones
-// do not. The mount creates it (mount/remote_options.cc) and passes it to
-// every source through RemoteOptions::memory.
+// do not. A daemon makes one for its whole life (RemoteContext,
+// mount/remote_options.h), shared by every stack it mounts or remounts, and
+// passes it to every source through RemoteOptions::memory.
 //
 // Each source takes an owner id (NewOwner) and keys its blocks by it and
 // the block's index; Forget drops a closed source's blocks. Blocks are

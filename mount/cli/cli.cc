@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ostream>
 
+#include "fs/lambda/stack_resolver.h"
 #include "fs/source/open_source.h"
 #include "mount/cli/remount_command.h"
 #include "mount/cli/env_command.h"
@@ -32,7 +33,7 @@ usage:
   layerfs mount [OPTIONS] --function F.json [--store DIR] MOUNTPOINT
   layerfs LAYER.zip[:LAYER.zip...] MOUNTPOINT -o OPTS   (the mount.fuse3 form)
   layerfs unmount [--lazy] MOUNTPOINT
-  layerfs remount MOUNTPOINT [LAYER.zip...] [--function F.json [--store DIR]]
+  layerfs remount MOUNTPOINT [LAYER...] [--function F.json] [--store DIR]
                                         swap the whole stack of a live mount
   layerfs stats [--json] MOUNTPOINT
   layerfs publish NAME ZIP [...]        store a layer version (publish --help)
@@ -184,12 +185,15 @@ int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
     return UsageError(err, s.message());
   }
   if (Status s = TakeReadyFd(*options); !s.ok()) return UsageError(err, s.message());
-  Result<LayerStack> layers = OpenMountStack(*options, flags);
+  // The daemon keeps the context: every later stack shares its cache and
+  // block budget.
+  auto remote = std::make_shared<RemoteContext>(*options);
+  Result<LayerStack> layers = OpenMountStack(*options, flags, *remote);
   if (!layers.ok()) {
     err << "layerfs: " << layers.status().message() << "; nothing mounted\n";
     return kExitFailed;
   }
-  return daemon.mount(*options, std::move(*layers));
+  return daemon.mount(*options, std::move(*layers), std::move(remote));
 }
 
 }  // namespace
@@ -350,10 +354,20 @@ std::vector<std::string> SplitHelperSource(const std::string& source) {
   while (start <= source.size()) {
     // A URL's own colons (after the scheme, before a port) do not split:
     // it ends at the first ':' after its host[:port].
+    // A layer version ARN's seven colons do not split either.
     size_t from = start;
     if (IsRemoteSource(source.substr(start))) {
       size_t host = source.find("://", start) + 3;
       from = std::min(source.find('/', host), source.size());
+    } else if (IsArnArgument(std::string_view(source).substr(start))) {
+      for (int i = 0; i < 7; ++i) {
+        size_t colon = source.find(':', from);
+        if (colon == std::string::npos) {  // a short ARN: kept whole, to fail naming it
+          layers.push_back(source.substr(start));
+          return layers;
+        }
+        from = colon + 1;
+      }
     }
     size_t colon = source.find(':', from);
     if (colon == std::string::npos) colon = source.size();

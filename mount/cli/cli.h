@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,8 +21,11 @@ namespace layerfs {
 // does not link the libfuse adapter: main.cc, the one place that knows
 // both, fills this in.
 struct DaemonEntry {
-  // Serves the opened `layers` as options say; returns the exit code.
-  std::function<int(const MountOptions& options, LayerStack layers)> mount;
+  // Serves the opened `layers` as options say, opening later stacks with
+  // `remote`; returns the exit code.
+  std::function<int(const MountOptions& options, LayerStack layers,
+                    std::shared_ptr<RemoteContext> remote)>
+      mount;
   // Unmounts a mountpoint (lazily: detached while files are open).
   std::function<int(const std::string& mountpoint, bool lazy)> unmount;
 };
@@ -42,7 +46,8 @@ Result<MountOptions> ParseMountArgs(const std::vector<std::string>& args,
 // the mount when the options give function=.
 // The layers of a mount.fuse3 SOURCE: split at ':', except the colons of
 // an http(s):// URL's scheme and port (a URL ends at the first ':' after
-// its host[:port]).
+// its host[:port]) and the seven of a layer version ARN
+// (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION).
 std::vector<std::string> SplitHelperSource(const std::string& source);
 
 Result<MountOptions> ParseHelperArgs(const std::string& source,

@@ -2,43 +2,31 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <memory>
 
-#include "fs/lambda/layer_refresh.h"
 #include "fs/lambda/stack_report.h"
 #include "fs/lambda/stack_rules.h"
 #include "fs/lambda/stack_resolver.h"
 #include "fs/union/open_layers.h"
 #include "mount/remote_options.h"
+#include "mount/stack_request.h"
 
 namespace layerfs {
 
 Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags) {
-  const bool from_function = !options.function_config.empty();
-  Result<ResolvedStack> stack =
-      from_function
-          ? ResolveFunctionToMount(options.function_config, options.store_dir, {&options.aws})
-          : ResolveLayerArguments(options.layers, options.store_dir, {&options.aws});
-  if (!stack.ok()) return stack.status();
-  if (stack->zips.empty()) return Status::InvalidArgument("no layers to mount");
-  options.layers = stack->zips;
+  RemoteContext remote(options);
+  return OpenMountStack(options, flags, remote);
+}
 
-  const RemoteOptions remote = MakeRemoteOptions(options, stack->zips);
-  // Where a remote store version records a renewed URL; absolute, as the
-  // daemon runs from "/".
-  Result<std::string> store_dir = ResolveStoreDir(options.store_dir);
-  if (store_dir.ok()) {
-    std::error_code ec;
-    std::filesystem::path absolute = std::filesystem::absolute(*store_dir, ec);
-    if (!ec) *store_dir = absolute.string();
-  }
-  std::vector<RemoteOptions> per_layer;
-  for (const StackLayer& layer : stack->layers) {
-    per_layer.push_back(
-        RemoteOptionsForLayer(layer, remote, store_dir.ok() ? *store_dir : ""));
-  }
-  Result<LayerStack> opened = OpenLayers(stack->zips, per_layer);
+Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags,
+                                  RemoteContext& remote) {
+  Result<ResolvedStack> stack = ResolveStackRequest(
+      StackRequest{.layers = options.layers,
+                   .function_config = options.function_config,
+                   .store_dir = options.store_dir},
+      options.aws);
+  if (!stack.ok()) return stack.status();
+  Result<LayerStack> opened = OpenLayers(stack->zips, remote.ForStack(*stack, options.store_dir));
   if (!opened.ok()) return opened.status();
   LayerStack layers = std::move(*opened);
   for (size_t i = 0; i < layers.size(); ++i) {

@@ -22,6 +22,7 @@
 #include "fs/base/status.h"
 #include "fs/union/layer.h"
 #include "mount/mount_options.h"
+#include "mount/remote_options.h"
 
 namespace layerfs {
 
@@ -31,12 +32,18 @@ struct LambdaMountFlags {
   std::string code;        // --code ZIP_OR_DIR: the function's own code
 };
 
-// Resolves options.layers (zips and ARNs) or options.function_config into
-// zips, stores them in options.layers, and opens each. With `flags` (the
+// Resolves options.layers (zips, URLs and ARNs) or options.function_config
+// as mount/stack_request.h says, and opens each layer with `remote` (the
+// context the daemon then keeps: mount/remote_options.h); options.layers
+// keeps the layers as named, for the daemon to re-read on SIGHUP. With
+// `flags` (the
 // `mount` command) the rules are checked and findings logged; without (the
 // mount.fuse3 form) only the function's resolution warnings are logged.
 // Fails naming the file or ARN and the reason, or with "Lambda would
 // refuse this stack" after logging the findings that say why.
+Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags,
+                                  RemoteContext& remote);
+// The same with a context of its own (tests, checks).
 Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags);
 
 }  // namespace layerfs

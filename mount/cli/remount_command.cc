@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "fs/lambda/stack_resolver.h"
+#include "fs/lambda/function_config.h"
 #include "mount/cli/arg_parser.h"
 #include "mount/cli/exit_codes.h"
 #include "mount/control_channel.h"
@@ -27,19 +27,21 @@ int RunRemount(const std::vector<std::string>& args, std::ostream& out, std::ost
     return kExitUsage;
   }
   std::string mountpoint = positional.front();
-  std::vector<std::string> layers(positional.begin() + 1, positional.end());
   if (!function_config.empty()) {
-    Result<ResolvedStack> resolved = ResolveFunctionToMount(function_config, store_dir);
-    if (!resolved.ok()) {
-      err << "layerfs: " << resolved.status().message() << "\n";
+    // Read here too, so that a configuration that is not one fails at
+    // once, the same whether or not MOUNTPOINT is served.
+    if (Result<FunctionConfig> config = LoadFunctionConfig(function_config); !config.ok()) {
+      err << "layerfs: " << config.status().message() << "\n";
       return kExitFailed;
     }
-    for (const std::string& w : ResolutionWarnings(*resolved)) {
-      err << "layerfs: warning: " << w << "\n";
-    }
-    layers = std::move(resolved->zips);
   }
-  if (Status s = RequestRemount(mountpoint, layers); !s.ok()) {
+  // The daemon resolves what is named, as `layerfs mount` did: the ARNs
+  // through the store, then Lambda with the mount's AWS settings, and
+  // keeps them to renew their URLs.
+  const StackRequest request{.layers = {positional.begin() + 1, positional.end()},
+                             .function_config = function_config,
+                             .store_dir = store_dir};
+  if (Status s = RequestRemount(mountpoint, request); !s.ok()) {
     err << "layerfs: remount " << mountpoint << ": " << s.message() << "\n";
     return kExitFailed;
   }

@@ -345,5 +345,152 @@ TEST_F(LambdaRefreshTest, AnArnInNeitherTheStoreNorReachWithoutCredentialsSaysHo
   EXPECT_FALSE(std::filesystem::exists(lambda_.Requests()));
 }
 
+// `layerfs remount` and SIGHUP hand the daemon layers as named: an ARN is
+// resolved as `layerfs mount` resolves it and keeps renewing its URL.
+class LambdaRemountTest : public LambdaRefreshTest {
+ protected:
+  // The zip itself, mounted from disk: the stack a remount replaces.
+  std::unique_ptr<Mount> MountZip(const std::string& name) {
+    return std::make_unique<Mount>(
+        std::vector<std::string>{zip_}, tmp_ / name,
+        "--remote-timeout=10 --log-level info --store " + Quote(store_) + " --log-file " +
+            Quote(log_));
+  }
+  CommandResult Remount(const Mount& m, const std::string& args) {
+    return Shell(Quote(LayerfsBinary()) + " remount " + Quote(m.path()) + " " + args);
+  }
+  void WaitForStack(int n) {
+    const std::string mark = "(stack " + std::to_string(n) + ")";
+    for (int i = 0; i < 250 && Log().find(mark) == std::string::npos; ++i) ::usleep(20000);
+    ASSERT_NE(Log().find(mark), std::string::npos) << Log();
+  }
+};
+
+TEST_F(LambdaRemountTest, ARemountToAnArnFromLambdaRenewsItsExpiredUrl) {
+  std::unique_ptr<Mount> m = MountZip("mnt");
+  ASSERT_TRUE(m->ok()) << m->result().output;
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=1"), sha_,
+                                                size_));
+  CommandResult r = Remount(*m, kArn);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  WaitForStack(1);
+  EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
+  EXPECT_NE(files_->RequestLog().back().find("token=1"), std::string::npos);
+  // Its presigned URL expires: the daemon asks Lambda again.
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
+  EXPECT_NE(Log().find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
+                              "Content.Location; renewed through GetLayerVersion"),
+            std::string::npos)
+      << Log();
+  EXPECT_NE(files_->RequestLog().back().find("token=2"), std::string::npos);
+}
+
+TEST_F(LambdaRemountTest, ASighupOfAnArnMountKeepsRenewing) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  std::unique_ptr<Mount> m = MountArn(kArn, "mnt", "--log-level info");
+  ASSERT_TRUE(m->ok()) << m->result().output;
+  CommandResult pid = Shell("pgrep -f " + Quote("layerfs mount .*" + m->path()) + " | head -1");
+  ASSERT_EQ(pid.exit_code, 0) << pid.output;
+  ASSERT_EQ(::kill(std::stoi(pid.output), SIGHUP), 0);
+  WaitForStack(1);
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
+  EXPECT_NE(Log().find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
+                              "Content.Location; renewed through GetLayerVersion"),
+            std::string::npos)
+      << Log();
+  // The store recorded the fresh URL: a second SIGHUP resolves the ARN to
+  // it and needs no renewal.
+  ASSERT_EQ(::kill(std::stoi(pid.output), SIGHUP), 0);
+  WaitForStack(2);
+  EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
+  EXPECT_NE(files_->RequestLog().back().find("token=2"), std::string::npos);
+}
+
+TEST_F(LambdaRemountTest, ARemountedStoreVersionWhoseCodeSha256ChangesIsEioNeverWrongBytes) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  const std::string other_sha = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"),
+                                                other_sha, size_));
+  std::unique_ptr<Mount> m = MountZip("mnt");
+  ASSERT_TRUE(m->ok()) << m->result().output;
+  // Named with --store on the remount: the same store the mount uses.
+  CommandResult r = Remount(*m, kArn + " --store " + Quote(store_));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  WaitForStack(1);
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  ReadResult read = ReadRange(m->path() + "/python/big.bin", 3 << 20, 1 << 20);
+  EXPECT_EQ(read.error, EIO) << std::strerror(read.error);
+  EXPECT_TRUE(read.bytes.empty());
+  for (const std::string& line : files_->RequestLog()) {
+    EXPECT_EQ(line.find("token=2"), std::string::npos) << "read from the new URL: " << line;
+  }
+  EXPECT_NE(Log().find(kArn + ": GetLayerVersion now gives CodeSha256 " + other_sha +
+                       " but the layer store has " + sha_),
+            std::string::npos)
+      << Log();
+}
+
+TEST_F(LambdaRemountTest, ARemountToAnArnNoOneHasFailsAsTheMountWouldAndKeepsTheStack) {
+  Unset("AWS_ACCESS_KEY_ID");
+  Unset("AWS_SECRET_ACCESS_KEY");
+  std::unique_ptr<Mount> m = MountZip("mnt");
+  ASSERT_TRUE(m->ok()) << m->result().output;
+  CommandResult r = Remount(*m, kArn);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("layerfs: remount " + m->path() + ": layer 1: " + kArn +
+                          ": no layer arn:aws:lambda:eu-west-3:123456789012:layer:deps in the "
+                          "layer store " + store_),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("nor can Lambda's GetLayerVersion be asked: "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("layerfs publish --from-get-layer-version F.json [ZIP]"),
+            std::string::npos)
+      << r.output;
+  std::unique_ptr<Mount> refused = MountArn(kArn, "mnt-refused");
+  ASSERT_NE(refused->result().exit_code, 0);
+  // The mount says the same, word for word.
+  const std::string& said = refused->result().output;
+  const size_t at = said.find("layer 1: ");
+  ASSERT_NE(at, std::string::npos) << said;
+  const std::string reason = said.substr(at, said.find("; nothing mounted") - at);
+  EXPECT_NE(r.output.find(reason), std::string::npos) << r.output << "\nvs\n" << said;
+  // The old stack still serves.
+  EXPECT_EQ(ReadAll(m->path() + "/python/small.py"), "print('small')\n");
+}
+
+TEST_F(LambdaRemountTest, AnArnInAnFstabSourceIsResolvedAndRenewsToo) {
+  PublishRemote(kArn, files_->Url("layer.zip?token=1"), size_);
+  lambda_.Answer("deps", 3, GetLayerVersionJson(kArn, files_->Url("layer.zip?token=2"), sha_,
+                                                size_));
+  // The mount.fuse3 form, as mount(8) runs an fstab line: the ARN's own
+  // colons do not split the SOURCE.
+  WriteFile(tmp_ / "other/python/other.py", "other\n");
+  const std::string other = tmp_ / "other.zip";
+  ASSERT_EQ(Shell("cd " + Quote(tmp_ / "other") + " && zip -qr " + Quote(other) + " .").exit_code,
+            0);
+  const std::string mnt = tmp_ / "fstab-mnt";
+  std::filesystem::create_directories(mnt);
+  CommandResult r = Shell(Quote(LayerfsBinary()) + " " + Quote(other + ":" + kArn) + " " +
+                          Quote(mnt) + " -o store=" + store_ +
+                          ",log_file=" + log_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ReadAll(mnt + "/python/other.py"), "other\n");
+  EXPECT_EQ(ReadAll(mnt + "/python/small.py"), "print('small')\n");
+  files_->SetFaults(R"({"expired": ["token=1"]})");
+  EXPECT_EQ(ReadAll(mnt + "/python/big.bin"), big_);
+  EXPECT_NE(Log().find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
+                              "Content.Location; renewed through GetLayerVersion"),
+            std::string::npos)
+      << Log();
+  EXPECT_EQ(Shell(Quote(LayerfsBinary()) + " unmount " + Quote(mnt)).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace layerfs::test

@@ -42,6 +42,16 @@ TEST(CliTest, HelperFormKeepsS3UrlsWhole) {
             (V{"s3://layers/a/b.zip", "/c.zip", "s3://x.y/z.zip"}));
 }
 
+TEST(CliTest, HelperFormKeepsLayerVersionArnsWhole) {
+  using V = std::vector<std::string>;
+  const std::string arn = "arn:aws:lambda:eu-west-3:123456789012:layer:deps:3";
+  EXPECT_EQ(SplitHelperSource("/a.zip:" + arn + ":" + arn + ":http://h:1/b.zip"),
+            (V{"/a.zip", arn, arn, "http://h:1/b.zip"}));
+  EXPECT_EQ(SplitHelperSource(arn), (V{arn}));
+  // Too few fields: kept whole, so that resolving it fails naming it.
+  EXPECT_EQ(SplitHelperSource("/a.zip:arn:aws:lambda:x"), (V{"/a.zip", "arn:aws:lambda:x"}));
+}
+
 TEST(CliTest, AwsFlagsAndOptionsNameProfilesFilesRegionAndEndpoint) {
   Result<MountOptions> o = ParseMountArgs(
       {"--aws-profile", "ci", "--aws-credentials-file=/k", "--aws-region=eu-west-1",
@@ -51,7 +61,7 @@ TEST(CliTest, AwsFlagsAndOptionsNameProfilesFilesRegionAndEndpoint) {
   EXPECT_EQ(o->aws.credentials_file, "/k");
   EXPECT_EQ(o->aws.region, "eu-west-1");
   EXPECT_EQ(o->aws.endpoint, "http://127.0.0.1:9000");
-  EXPECT_EQ(MakeRemoteOptions(*o, {}).aws.profile, "ci");
+  EXPECT_EQ(RemoteContext(*o).Base({}).aws.profile, "ci");
   Result<MountOptions> h = ParseHelperArgs(
       "s3://b/a.zip", {"/opt", "-o", "ro,aws_profile=p,aws_credentials_file=/f,aws_region=r,"
                                      "s3_endpoint=http://h"});
