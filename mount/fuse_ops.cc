@@ -313,15 +313,15 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
       ReplyCountedError(state, req, "read", reader.status());
       return;
     }
-    std::vector<char> buf(size);
-    Result<size_t> got = (*reader)->Read(uint64_t(offset), buf);
+    // Replies from the reader's own bytes where it can (FileReader::ReadSlice).
+    Result<FileReader::Slice> got = (*reader)->ReadSlice(uint64_t(offset), size);
     if (!got.ok()) {
       state.counters.read_errors.fetch_add(1, std::memory_order_relaxed);
       ReplyCountedError(state, req, "read", got.status());
       return;
     }
-    state.counters.bytes_served.fetch_add(*got, std::memory_order_relaxed);
-    fuse_reply_buf(req, buf.data(), *got);
+    state.counters.bytes_served.fetch_add(got->bytes.size(), std::memory_order_relaxed);
+    fuse_reply_buf(req, got->bytes.data(), got->bytes.size());
   });
 }
 

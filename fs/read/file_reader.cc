@@ -41,20 +41,26 @@ class WholeEntryReader final : public FileReader {
       : archive_(archive), record_(record), cache_(cache) {}
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) override {
+    Result<Slice> slice = ReadSlice(offset, out.size());
+    if (!slice.ok()) return slice.status();
+    // An empty slice may have a null data(): memcpy must not see it.
+    if (!slice->bytes.empty()) std::memcpy(out.data(), slice->bytes.data(), slice->bytes.size());
+    return slice->bytes.size();
+  }
+
+  Result<Slice> ReadSlice(uint64_t offset, size_t size) override {
     CacheKey key = EntryCacheKey(archive_, record_);
     key.block = kWholeEntryBlock;
     Result<CachedBytes> bytes = cache_.GetOrLoad(key, [this]() -> Result<CachedBytes> {
-      Result<std::vector<char>> data = archive_.ReadWhole(record_);
+      Result<ByteBuffer> data = archive_.ReadWhole(record_);
       if (!data.ok()) return data.status();
-      return std::make_shared<const std::vector<char>>(std::move(*data));
+      return std::make_shared<const ByteBuffer>(std::move(*data));
     });
     if (!bytes.ok()) return bytes.status();
-    const std::vector<char>& data = **bytes;
-    // An empty `out` may have a null data(): memcpy must not see it.
-    if (offset >= data.size() || out.empty()) return size_t(0);
-    size_t n = std::min<uint64_t>(out.size(), data.size() - offset);
-    std::memcpy(out.data(), data.data() + offset, n);
-    return n;
+    const ByteBuffer& data = **bytes;
+    if (offset >= data.size()) return Slice{};
+    size_t n = std::min<uint64_t>(size, data.size() - offset);
+    return Slice{std::move(*bytes), std::span<const char>(data).subspan(offset, n)};
   }
   std::string Label() const override { return archive_.EntryLabel(record_); }
 
@@ -162,7 +168,7 @@ class StreamedEntryReader final : public BlockReader {
   }
 
   Result<CachedBytes> InflateBlock(uint64_t length) {
-    auto buf = std::make_shared<std::vector<char>>(length);
+    auto buf = std::make_shared<ByteBuffer>(length);
     Result<size_t> got = stream_.Inflate(*buf);
     if (!got.ok()) return got.status();
     if (*got != length) return Status::Corrupt(Label() + ": deflate data ends early");
@@ -206,7 +212,7 @@ class DecodedEntryReader final : public BlockReader {
   }
 
   Result<CachedBytes> DecodeBlock(uint64_t length) {
-    auto buf = std::make_shared<std::vector<char>>(length);
+    auto buf = std::make_shared<ByteBuffer>(length);
     Result<size_t> got = decoder_->Decode(*buf);
     if (!got.ok()) {
       decoder_.reset();  // a later read starts afresh rather than mid-error
@@ -222,6 +228,15 @@ class DecodedEntryReader final : public BlockReader {
 };
 
 }  // namespace
+
+Result<FileReader::Slice> FileReader::ReadSlice(uint64_t offset, size_t size) {
+  // Not zero-filled: Read overwrites every byte it returns.
+  std::shared_ptr<char[]> buf = std::make_shared_for_overwrite<char[]>(size);
+  Result<size_t> got = Read(offset, {buf.get(), size});
+  if (!got.ok()) return got.status();
+  std::span<const char> bytes(buf.get(), *got);
+  return Slice{std::move(buf), bytes};
+}
 
 CacheKey EntryCacheKey(const Archive& archive, uint32_t record) {
   const ZipRecord& r = archive.record(record);
@@ -257,6 +272,10 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
     }
     return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
   }
+  if (small && r.method != kMethodStored) {
+    // Its first read reads the local header along with the data.
+    return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
+  }
   Result<uint64_t> data_offset = archive.DataOffset(record);
   if (!data_offset.ok()) return data_offset.status();
   if (r.method == kMethodStored) {
@@ -264,9 +283,6 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(const UnionView& view,
       return s;
     }
     return std::unique_ptr<FileReader>(new StoredReader(archive, record, *data_offset));
-  }
-  if (small) {
-    return std::unique_ptr<FileReader>(new WholeEntryReader(archive, record, resources.cache()));
   }
   std::shared_ptr<EntrySpill> spill =
       resources.spill().Acquire(view.SharedSourceLayer(node), record, *data_offset,

@@ -70,6 +70,17 @@ class FileReader {
   // end of the file).
   virtual Result<size_t> Read(uint64_t offset, std::span<char> out) = 0;
 
+  // Bytes of the file that `owner` keeps alive.
+  struct Slice {
+    std::shared_ptr<const void> owner;
+    std::span<const char> bytes;
+  };
+  // As Read, but the bytes stay where the reader has them when it holds
+  // the file whole in memory (small compressed entries, in the shared
+  // cache), so a FUSE reply is written straight from there, with no
+  // buffer to allocate and no copy. Otherwise Read into a fresh buffer.
+  virtual Result<Slice> ReadSlice(uint64_t offset, size_t size);
+
   // "layer.zip: entry path" for log lines.
   virtual std::string Label() const = 0;
 };

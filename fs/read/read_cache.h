@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fs/base/byte_buffer.h"
 #include "fs/base/status.h"
 #include "fs/source/byte_source.h"
 
@@ -42,7 +43,7 @@ struct CacheKeyHash {
   size_t operator()(const CacheKey& k) const;
 };
 
-using CachedBytes = std::shared_ptr<const std::vector<char>>;
+using CachedBytes = std::shared_ptr<const ByteBuffer>;
 
 struct CacheStats {
   uint64_t hits = 0;

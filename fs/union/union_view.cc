@@ -143,7 +143,7 @@ Result<std::string> UnionView::ReadLink(const UnionNode& node) const {
   if (node.size() > kMaxSymlinkTarget) {
     return Status::Corrupt(archive.EntryLabel(record) + ": symlink target too long");
   }
-  Result<std::vector<char>> data = archive.ReadWhole(record);
+  Result<ByteBuffer> data = archive.ReadWhole(record);
   if (!data.ok()) return data.status();
   return std::string(data->begin(), data->end());
 }

@@ -2,7 +2,6 @@
 
 #include <libdeflate.h>
 #include <zip.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -22,8 +21,9 @@ namespace {
 
 constexpr uint32_t kLocalSignature = 0x04034b50;
 constexpr size_t kLocalHeaderSize = 30;
-// Local extra fields are mostly timestamps, Unix ids and zip64 sizes (up to
-// about 40 bytes); more is rare, and only costs a later request if it is.
+// What a local extra field usually takes at most (Info-ZIP's timestamps
+// and Unix ids take 28 bytes, zip64 sizes 20): read along with an entry's
+// header. A longer one costs only a second read.
 constexpr uint64_t kLocalExtraAllowance = 64;
 
 struct ZipDiscard {
@@ -36,18 +36,10 @@ struct DecompressorFree {
   void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
 };
 
+// libdeflate's CRC-32 (carry-less multiplies where the CPU has them) is
+// faster than zlib's, and it runs on every small file's first read.
 uint32_t Crc32(std::span<const char> data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib takes a uInt length: feed large buffers in pieces.
-  const Bytef* p = reinterpret_cast<const Bytef*>(data.data());
-  size_t left = data.size();
-  while (left > 0) {
-    uInt n = uInt(std::min<size_t>(left, 1u << 30));
-    crc = crc32(crc, p, n);
-    p += n;
-    left -= n;
-  }
-  return uint32_t(crc);
+  return libdeflate_crc32(0, data.data(), data.size());
 }
 
 // A libzip source over a window of a ByteSource: libzip seeks and reads
@@ -170,10 +162,14 @@ Result<uint64_t> Archive::DataOffset(uint32_t index) const {
                              kLocalExtraAllowance + r.compressed_size;
   Result<size_t> got = source_->ReadInExtent(r.local_header_offset, header, end_guess);
   if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
-  auto* p = reinterpret_cast<const unsigned char*>(header);
+  return ParseLocalHeader(index, {header, *got});
+}
+
+Result<uint64_t> Archive::ParseLocalHeader(uint32_t index, std::span<const char> header) const {
+  const ZipRecord& r = record(index);
+  auto* p = reinterpret_cast<const unsigned char*>(header.data());
   auto le16 = [p](int at) { return uint32_t(p[at] | (p[at + 1] << 8)); };
-  uint32_t sig = le16(0) | (le16(2) << 16);
-  if (*got != kLocalHeaderSize || sig != kLocalSignature) {
+  if (header.size() < kLocalHeaderSize || (le16(0) | (le16(2) << 16)) != kLocalSignature) {
     return Status::Corrupt(EntryLabel(index) + ": bad local header");
   }
   uint64_t data = r.local_header_offset + kLocalHeaderSize + le16(26) + le16(28);
@@ -199,37 +195,35 @@ Status Archive::VerifyStored(uint32_t index, uint64_t data_offset, uint64_t max_
   }
   uint8_t verdict = stored_verdict_[index].load(std::memory_order_relaxed);
   if (verdict == 0 && r.uncompressed_size <= max_bytes) {
-    std::vector<char> buf(std::min<uint64_t>(r.uncompressed_size, 1 << 20));
-    uLong crc = crc32(0L, Z_NULL, 0);
+    ByteBuffer buf(std::min<uint64_t>(r.uncompressed_size, 1 << 20));
+    uint32_t crc = 0;
     for (uint64_t at = 0; at < r.uncompressed_size;) {
       std::span<char> piece(buf.data(), std::min<uint64_t>(buf.size(), r.uncompressed_size - at));
       Result<size_t> got = ReadStored(index, data_offset, at, piece);
       if (!got.ok()) return got.status();
-      crc = crc32(crc, reinterpret_cast<const Bytef*>(piece.data()), uInt(piece.size()));
+      crc = libdeflate_crc32(crc, piece.data(), piece.size());
       at += piece.size();
     }
-    verdict = uint32_t(crc) == r.crc32 ? 1 : 2;
+    verdict = crc == r.crc32 ? 1 : 2;
     stored_verdict_[index].store(verdict, std::memory_order_relaxed);
   }
   if (verdict == 2) return Status::Corrupt(EntryLabel(index) + ": CRC-32 mismatch");
   return Status::Ok();
 }
 
-Result<std::vector<char>> Archive::ReadWhole(uint32_t index) const {
+Result<ByteBuffer> Archive::ReadWhole(uint32_t index) const {
   const ZipRecord& r = record(index);
   if (r.encrypted()) return Status::Unsupported(EntryLabel(index) + ": encrypted entry");
-  Result<std::vector<char>> data = Status::Unsupported("unset");
-  if (r.method == kMethodStored || r.method == kMethodDeflate) {
+  Result<ByteBuffer> data = Status::Unsupported("unset");
+  if (r.method == kMethodDeflate) {
+    data = InflateWhole(index);
+  } else if (r.method == kMethodStored) {
     Result<uint64_t> offset = DataOffset(index);
     if (!offset.ok()) return offset.status();
-    if (r.method == kMethodDeflate) {
-      data = InflateWhole(index, *offset);
-    } else {
-      std::vector<char> out(r.uncompressed_size);
-      Result<size_t> got = ReadStored(index, *offset, 0, out);
-      if (!got.ok()) return got.status();
-      data = std::move(out);
-    }
+    ByteBuffer out(r.uncompressed_size);
+    Result<size_t> got = ReadStored(index, *offset, 0, out);
+    if (!got.ok()) return got.status();
+    data = std::move(out);
   } else if (IsDecoderMethod(r.method)) {
     data = DecodeWhole(index);
   } else {
@@ -241,36 +235,57 @@ Result<std::vector<char>> Archive::ReadWhole(uint32_t index) const {
   return data;
 }
 
-Result<std::vector<char>> Archive::DecodeWhole(uint32_t index) const {
+Result<ByteBuffer> Archive::DecodeWhole(uint32_t index) const {
   Result<uint64_t> offset = DataOffset(index);
   if (!offset.ok()) return offset.status();
   Result<std::unique_ptr<EntryDecoder>> decoder = OpenEntryDecoder(*this, index, *offset);
   if (!decoder.ok()) return decoder.status();
-  std::vector<char> out(record(index).uncompressed_size);
+  ByteBuffer out(record(index).uncompressed_size);
   Result<size_t> got = (*decoder)->Decode(out);  // checks the CRC-32 at the end
   if (!got.ok()) return got.status();
   if (*got != out.size()) return Status::Corrupt(EntryLabel(index) + ": shorter than its stated size");
   return out;
 }
 
-Result<std::vector<char>> Archive::InflateWhole(uint32_t index, uint64_t data_offset) const {
+Result<ByteBuffer> Archive::InflateWhole(uint32_t index) const {
   const ZipRecord& r = record(index);
-  std::vector<char> in(r.compressed_size);
-  if (Status s = ReadExactly(index, data_offset, data_offset, in); !s.ok()) return s;
+  // One source read for the local header and the data: a cold small file
+  // then costs one disk request rather than two or three. The local name
+  // usually matches the central one and the extra field is short; when
+  // the guess falls short, the rest of the data is read after it.
+  uint64_t guess = kLocalHeaderSize + r.name_length + kLocalExtraAllowance + r.compressed_size;
+  guess = std::min(guess, file_size() - std::min(file_size(), r.local_header_offset));
+  ByteBuffer in(guess);
+  Result<size_t> got =
+      source_->ReadInExtent(r.local_header_offset, in, r.local_header_offset + guess);
+  if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
+  Result<uint64_t> data_offset = ParseLocalHeader(index, {in.data(), *got});
+  if (!data_offset.ok()) return data_offset.status();
+  uint64_t skip = *data_offset - r.local_header_offset;  // header, name, extra
+  uint64_t have = *got > skip ? *got - skip : 0;
+  if (have < r.compressed_size) {
+    in.resize(skip + r.compressed_size);
+    if (Status s = ReadExactly(index, *data_offset, *data_offset + have,
+                               std::span(in).subspan(skip + have));
+        !s.ok()) {
+      return s;
+    }
+  }
+  std::span<const char> compressed = std::span<const char>(in).subspan(skip, r.compressed_size);
   std::unique_ptr<libdeflate_decompressor, DecompressorFree> d(libdeflate_alloc_decompressor());
   if (!d) return Status::IoError(EntryLabel(index) + ": out of memory");
-  std::vector<char> out(r.uncompressed_size);
+  ByteBuffer out(r.uncompressed_size);
   size_t produced = 0;
-  libdeflate_result rc = libdeflate_deflate_decompress(d.get(), in.data(), in.size(),
-                                                       out.data(), out.size(), &produced);
+  libdeflate_result rc = libdeflate_deflate_decompress(
+      d.get(), compressed.data(), compressed.size(), out.data(), out.size(), &produced);
   if (rc != LIBDEFLATE_SUCCESS || produced != out.size()) {
     return Status::Corrupt(EntryLabel(index) + ": bad deflate data or wrong size");
   }
   return out;
 }
 
-Result<std::vector<char>> Archive::ReadWithLibzip(uint32_t index) const {
-  std::vector<char> out(record(index).uncompressed_size);
+Result<ByteBuffer> Archive::ReadWithLibzip(uint32_t index) const {
+  ByteBuffer out(record(index).uncompressed_size);
   Result<size_t> got = ReadWithLibzip(index, out, /*whole=*/true);
   if (!got.ok()) return got.status();
   return out;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fs/zip/central_directory.h"
+#include "fs/base/byte_buffer.h"
 #include "fs/base/status.h"
 #include "fs/source/byte_source.h"
 #include "fs/source/http_source.h"
@@ -55,7 +56,7 @@ class Archive {
                             std::span<char> out) const;
 
   // Decompresses a whole entry and checks its CRC-32.
-  Result<std::vector<char>> ReadWhole(uint32_t index) const;
+  Result<ByteBuffer> ReadWhole(uint32_t index) const;
 
   // Checks a stored entry's CRC-32 by reading it once; the verdict is
   // remembered, so later opens cost nothing. Entries over `max_bytes` are
@@ -81,9 +82,13 @@ class Archive {
   Status ReadExactly(uint32_t index, uint64_t data_offset, uint64_t offset,
                      std::span<char> out) const;
 
-  Result<std::vector<char>> InflateWhole(uint32_t index, uint64_t data_offset) const;
-  Result<std::vector<char>> DecodeWhole(uint32_t index) const;
-  Result<std::vector<char>> ReadWithLibzip(uint32_t index) const;
+  // Where the data starts, from the first bytes at the local header;
+  // checks the signature and that the data lies inside the file.
+  Result<uint64_t> ParseLocalHeader(uint32_t index, std::span<const char> header) const;
+  // Reads the local header and the data together, and inflates the data.
+  Result<ByteBuffer> InflateWhole(uint32_t index) const;
+  Result<ByteBuffer> DecodeWhole(uint32_t index) const;
+  Result<ByteBuffer> ReadWithLibzip(uint32_t index) const;
   // Reads the first out.size() bytes (at most the entry) through libzip;
   // `whole`: out spans the entry, and data past it is corrupt.
   Result<size_t> ReadWithLibzip(uint32_t index, std::span<char> out, bool whole) const;

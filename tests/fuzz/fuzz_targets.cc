@@ -318,7 +318,7 @@ std::string CheckArchive(std::span<const uint8_t> data) {
       const ZipRecord& r = archive.record(i);
       if (r.uncompressed_size > kWholeRecordLimit) continue;
       ++tried;
-      Result<std::vector<char>> bytes = archive.ReadWhole(i);
+      Result<ByteBuffer> bytes = archive.ReadWhole(i);
       if (bytes.ok() && bytes->size() != r.uncompressed_size) return "ReadWhole size differs";
     }
     layers.push_back(std::move(*layer));

@@ -22,7 +22,7 @@ CacheKey Key(uint64_t block) {
 }
 
 CachedBytes Bytes(size_t size, char fill = 'b') {
-  return std::make_shared<const std::vector<char>>(size, fill);
+  return std::make_shared<const ByteBuffer>(size, fill);
 }
 
 // A loader that counts its calls and returns `size` bytes.
@@ -211,7 +211,7 @@ TEST(ReadCacheTest, ConcurrentMissesOfOneKeyRunTheLoaderOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return Bytes(1000, 'z');
   };
-  std::vector<const std::vector<char>*> got(kThreads, nullptr);
+  std::vector<const ByteBuffer*> got(kThreads, nullptr);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {

@@ -42,7 +42,7 @@ uint32_t IndexOf(const Archive& archive, std::string_view name) {
 }
 
 std::string Whole(const Archive& archive, std::string_view name) {
-  Result<std::vector<char>> data = archive.ReadWhole(IndexOf(archive, name));
+  Result<ByteBuffer> data = archive.ReadWhole(IndexOf(archive, name));
   EXPECT_TRUE(data.ok()) << data.status().ToString();
   return data.ok() ? std::string(data->begin(), data->end()) : "";
 }
@@ -83,7 +83,7 @@ TEST(ArchiveSourceTest, AFailingSourceGivesAnErrorNamingItNeverOtherBytes) {
     for (const char* name : {"deflated", "bzip2", "stored"}) {
       const Archive& a = **archive;
       const uint32_t index = IndexOf(a, name);
-      Result<std::vector<char>> data = a.ReadWhole(index);
+      Result<ByteBuffer> data = a.ReadWhole(index);
       Result<uint64_t> offset = a.DataOffset(index);
       bool spans_cut = offset.ok() && *offset <= cut &&
                        *offset + a.record(index).compressed_size > cut;

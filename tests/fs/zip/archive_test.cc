@@ -42,6 +42,7 @@ std::string SampleBytes(size_t size, uint32_t seed) {
 }
 
 std::string AsString(const std::vector<char>& v) { return std::string(v.begin(), v.end()); }
+std::string AsString(const ByteBuffer& v) { return std::string(v.begin(), v.end()); }
 
 class ArchiveTest : public ::testing::Test {
  protected:
@@ -78,7 +79,7 @@ class ArchiveTest : public ::testing::Test {
     return 0;
   }
   static std::string Whole(const Archive& archive, std::string_view name) {
-    Result<std::vector<char>> data = archive.ReadWhole(IndexOf(archive, name));
+    Result<ByteBuffer> data = archive.ReadWhole(IndexOf(archive, name));
     EXPECT_TRUE(data.ok()) << data.status().ToString();
     return data.ok() ? AsString(*data) : "<error>";
   }
@@ -179,7 +180,7 @@ TEST_P(ArchiveMethodTest, BadCrcIsCorruptAndOtherEntriesStillRead) {
   ASSERT_TRUE(FlipDataByte(path, 1, entries[1].compressed_size / 2));
   auto archive = MustOpen(path);
   ASSERT_TRUE(archive);
-  Result<std::vector<char>> bad = archive->ReadWhole(1);
+  Result<ByteBuffer> bad = archive->ReadWhole(1);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), ErrorCode::kCorrupt) << bad.status().ToString();
   EXPECT_NE(bad.status().message().find(path + ": entry bad"), std::string::npos)
@@ -331,7 +332,7 @@ TEST_F(ArchiveTest, EncryptedEntriesCannotBeRead) {
                             .File("open", "readable"),
                         name);
     ASSERT_TRUE(archive);
-    Result<std::vector<char>> secret = archive->ReadWhole(0);
+    Result<ByteBuffer> secret = archive->ReadWhole(0);
     ASSERT_FALSE(secret.ok()) << name;
     EXPECT_EQ(secret.status().code(), ErrorCode::kUnsupported) << name;
     EXPECT_NE(secret.status().message().find("secret"), std::string::npos);
@@ -447,7 +448,7 @@ TEST_F(ArchiveTest, ConcurrentReadsFromOneArchive) {
       for (int round = 0; round < 4; ++round) {
         for (int i = 0; i < 16; ++i) {
           int k = (i + t * 3) % 16;
-          Result<std::vector<char>> data = archive->ReadWhole(uint32_t(k));
+          Result<ByteBuffer> data = archive->ReadWhole(uint32_t(k));
           if (!data.ok() || AsString(*data) != contents[k]) ++mismatches[t];
         }
       }
