@@ -73,7 +73,12 @@ bool WriteAtomically(const std::string& dir, const std::string& path, std::strin
   return false;
 }
 
-// Bytes in the plain files of `dir` (a layer directory is flat).
+// What a file of `bytes` takes on disk: whole 4 KiB file-system blocks.
+// Block files are small (16 KiB and a trailer), so counting their sizes
+// alone would let the cache outgrow --cache-dir-size by a fifth.
+uint64_t OnDisk(uint64_t bytes) { return (bytes + 4095) / 4096 * 4096; }
+
+// Bytes the plain files of `dir` take on disk (a layer directory is flat).
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
@@ -83,7 +88,7 @@ uint64_t DirBytes(const std::string& dir) {
     if (e->d_name[0] == '.') continue;
     if (::fstatat(::dirfd(d.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISREG(st.st_mode)) {
-      total += uint64_t(st.st_size);
+      total += std::max(uint64_t(st.st_blocks) * 512, OnDisk(uint64_t(st.st_size)));
     }
   }
   return total;
@@ -355,7 +360,7 @@ bool CacheLayer::HasBlock(const std::string& name, uint64_t length) const {
 }
 
 bool CacheLayer::WriteBlock(const std::string& name, std::string_view data) const {
-  if (!dir_->Reserve(data.size() + kTrailer)) return false;
+  if (!dir_->Reserve(OnDisk(data.size() + kTrailer))) return false;
   std::string file(data);
   char t[kTrailer];
   uint32_t crc = Checksum(name, data);

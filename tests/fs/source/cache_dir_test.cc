@@ -197,6 +197,18 @@ TEST(CacheDirTest, ReserveKeepsTheBoundWhenNothingCanBeEvicted) {
   EXPECT_TRUE(Exists(tmp / "c/layers/sa/b0"));
 }
 
+TEST(CacheDirTest, SmallBlocksCountTheDiskSpaceTheyTake) {
+  // A 16 KiB block and its 16-byte trailer take five 4 KiB file-system
+  // blocks: ten of them fill 200 KiB of bound, not 160.
+  ScratchDir tmp;
+  auto c = OpenOk(tmp / "c", 200 << 10);
+  auto layer = LayerOk(*c, "sa");
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(layer->WriteBlock("b" + std::to_string(i), Noise(16 << 10, i))) << i;
+  }
+  EXPECT_FALSE(layer->WriteBlock("b10", Noise(16 << 10, 10))) << "the bound is reached";
+}
+
 TEST(CacheDirTest, ALayerEvictedWhileUnusedIsRecreatedOnOpen) {
   ScratchDir tmp;
   auto c = OpenOk(tmp / "c", 1000);
