@@ -3,7 +3,7 @@
 //
 // Ownership: the daemon creates it before the session and destroys it
 // after the session is gone. Views are immutable and shared: the current
-// one through an atomic shared_ptr (view_), replaced ones in retired_
+// one in view_ (view_mu_), replaced ones in retired_
 // (retired_mu_) until the kernel forgets their nodes. The cache and the
 // reader pool are internally locked; the counters are atomics. So
 // handlers on any worker thread use it without further locking.
@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fs/read/file_reader.h"
@@ -58,7 +59,8 @@ struct MountState {
   // The stack served now, kept alive by the returned pointer for as long
   // as the caller holds it (a remount may retire it meanwhile).
   std::shared_ptr<const UnionView> Current() const {
-    return view_.load(std::memory_order_acquire);
+    std::lock_guard lock(view_mu_);
+    return view_;
   }
 
   // Makes `next` the stack new lookups see; returns the one it replaces,
@@ -66,7 +68,11 @@ struct MountState {
   // nodes (open files, cwds, cached dentries), freed by ReleaseRetired()
   // once none are left.
   std::shared_ptr<const UnionView> Swap(std::shared_ptr<const UnionView> next) {
-    std::shared_ptr<const UnionView> old = view_.exchange(std::move(next));
+    std::shared_ptr<const UnionView> old;
+    {
+      std::lock_guard lock(view_mu_);
+      old = std::exchange(view_, std::move(next));
+    }
     std::lock_guard lock(retired_mu_);
     retired_.push_back(old);
     return old;
@@ -99,7 +105,12 @@ struct MountState {
   }
 
  private:
-  std::atomic<std::shared_ptr<const UnionView>> view_;
+  // A plain mutex, not std::atomic<shared_ptr>: libstdc++ 12 implements
+  // that with a lock bit ThreadSanitizer cannot see, so every remount under
+  // traffic read as a race. Held only to copy or swap one pointer (a leaf,
+  // taken before retired_mu_, never with it).
+  mutable std::mutex view_mu_;
+  std::shared_ptr<const UnionView> view_;  // guarded by view_mu_
   mutable std::mutex retired_mu_;  // guards retired_
   std::vector<std::shared_ptr<const UnionView>> retired_;
 
