@@ -16,12 +16,13 @@
 //    32 MiB); the blocks of a retired stack are evicted, least recently
 //    used first, like any others, and dropped when its sources close:
 //      - without the disk cache the blocks in memory are the only copy:
-//        kRemoteMemory, two full read-aheads (8 MiB), so a sequential
+//        kRemoteMemory, room for two full read-aheads (8 MiB each) with
+//        the blocks being fetched counted in it, so a sequential
 //        reader's read-ahead survives a second reader;
 //      - with it, the block files are in the kernel's page cache (not the
 //        daemon's memory), so memory only spares a sequential reader
-//        re-reading and re-checking the 1 MiB block its next few reads fall
-//        in: kRemoteMemoryWithDiskCache, a block for each of a few readers.
+//        re-reading and re-checking the blocks its next few reads fall
+//        in: kRemoteMemoryWithDiskCache, a few readers' read-aheads.
 // Per layer: a layer version known by its ARN and read remotely renews its
 // expired URL through GetLayerVersion and is checked against its
 // CodeSha256 and CodeSize (fs/lambda/layer_refresh.h).

@@ -9,11 +9,15 @@ namespace layerfs {
 
 namespace {
 
+// The wire is one name per line: a name with a newline cannot be sent.
+Status CheckSendable(const std::string& name, const std::string& what) {
+  if (name.find('\n') == std::string::npos) return Status::Ok();
+  return Status::InvalidArgument(what + " " + Printable(name) +
+                                 ": a name with a newline cannot be sent to the daemon");
+}
+
 Result<std::string> Absolute(const std::string& name, const std::string& what) {
-  if (name.find('\n') != std::string::npos) {
-    return Status::InvalidArgument(what + " " + Printable(name) +
-                                   ": a name with a newline cannot be sent to the daemon");
-  }
+  if (Status s = CheckSendable(name, what); !s.ok()) return s;
   if (name.empty()) return name;
   std::error_code ec;
   std::filesystem::path absolute = std::filesystem::absolute(name, ec);
@@ -27,10 +31,7 @@ Result<StackRequest> MakeAbsolute(StackRequest request) {
   for (std::string& layer : request.layers) {
     // A URL or an ARN names the same thing from anywhere.
     if (IsRemoteSource(layer) || IsArnArgument(layer)) {
-      if (layer.find('\n') != std::string::npos) {
-        return Status::InvalidArgument("layer " + Printable(layer) +
-                                       ": a name with a newline cannot be sent to the daemon");
-      }
+      if (Status s = CheckSendable(layer, "layer"); !s.ok()) return s;
       continue;
     }
     Result<std::string> path = Absolute(layer, "layer");

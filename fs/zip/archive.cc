@@ -156,13 +156,17 @@ Result<uint64_t> Archive::DataOffset(uint32_t index) const {
   const ZipRecord& r = record(index);
   if (r.encrypted()) return Status::Unsupported(EntryLabel(index) + ": encrypted");
   char header[kLocalHeaderSize];
-  // The entry's end is not known before its local header is read: this
-  // allows for a local extra field of up to kLocalExtraAllowance bytes.
-  const uint64_t end_guess = r.local_header_offset + kLocalHeaderSize + r.name_length +
-                             kLocalExtraAllowance + r.compressed_size;
-  Result<size_t> got = source_->ReadInExtent(r.local_header_offset, header, end_guess);
+  Result<size_t> got =
+      source_->ReadInExtent(r.local_header_offset, header, EntryEndGuess(index));
   if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
   return ParseLocalHeader(index, {header, *got});
+}
+
+uint64_t Archive::EntryEndGuess(uint32_t index) const {
+  const ZipRecord& r = record(index);
+  const uint64_t guess = r.local_header_offset + kLocalHeaderSize + r.name_length +
+                         kLocalExtraAllowance + r.compressed_size;
+  return std::min(guess, file_size());
 }
 
 Result<uint64_t> Archive::ParseLocalHeader(uint32_t index, std::span<const char> header) const {
@@ -253,11 +257,9 @@ Result<ByteBuffer> Archive::InflateWhole(uint32_t index) const {
   // then costs one disk request rather than two or three. The local name
   // usually matches the central one and the extra field is short; when
   // the guess falls short, the rest of the data is read after it.
-  uint64_t guess = kLocalHeaderSize + r.name_length + kLocalExtraAllowance + r.compressed_size;
-  guess = std::min(guess, file_size() - std::min(file_size(), r.local_header_offset));
-  ByteBuffer in(guess);
-  Result<size_t> got =
-      source_->ReadInExtent(r.local_header_offset, in, r.local_header_offset + guess);
+  const uint64_t end = EntryEndGuess(index);
+  ByteBuffer in(end - std::min(end, r.local_header_offset));
+  Result<size_t> got = source_->ReadInExtent(r.local_header_offset, in, end);
   if (!got.ok()) return Status::IoError(EntryLabel(index) + ": " + got.status().message());
   Result<uint64_t> data_offset = ParseLocalHeader(index, {in.data(), *got});
   if (!data_offset.ok()) return data_offset.status();

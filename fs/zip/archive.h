@@ -82,6 +82,11 @@ class Archive {
   Status ReadExactly(uint32_t index, uint64_t data_offset, uint64_t offset,
                      std::span<char> out) const;
 
+  // Where entry `index` ends (its local header, name, extra field and
+  // data), before its local header is read: the local name taken as long
+  // as the central one, the extra field as at most kLocalExtraAllowance
+  // bytes; never past the file.
+  uint64_t EntryEndGuess(uint32_t index) const;
   // Where the data starts, from the first bytes at the local header;
   // checks the signature and that the data lies inside the file.
   Result<uint64_t> ParseLocalHeader(uint32_t index, std::span<const char> header) const;

@@ -142,6 +142,14 @@ class LambdaRefreshTest : public ::testing::Test {
             extra);
   }
   std::string Log() const { return ReadAll(log_); }
+  // The one log line a renewal of `arn`'s expired presigned URL writes.
+  void ExpectRenewalLogged(const std::string& arn) const {
+    const std::string log = Log();
+    EXPECT_NE(log.find(arn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
+                             "Content.Location; renewed through GetLayerVersion"),
+              std::string::npos)
+        << log;
+  }
 
   ScratchDir tmp_;
   ScratchDir home_;
@@ -179,11 +187,7 @@ TEST_F(LambdaRefreshTest, AnExpiredPresignedUrlIsRenewedOnceThroughGetLayerVersi
     EXPECT_EQ(later.bytes, big_.substr(size_t(at) * mib, mib)) << "at " << at << " MiB";
   }
   EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
-  const std::string log = Log();
-  EXPECT_NE(log.find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
-                            "Content.Location; renewed through GetLayerVersion"),
-            std::string::npos)
-      << log;
+  ExpectRenewalLogged(kArn);
   std::vector<std::string> served = files_->RequestLog();
   EXPECT_NE(served.back().find("token=2"), std::string::npos) << served.back();
 
@@ -381,10 +385,7 @@ TEST_F(LambdaRemountTest, ARemountToAnArnFromLambdaRenewsItsExpiredUrl) {
                                                 size_));
   files_->SetFaults(R"({"expired": ["token=1"]})");
   EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
-  EXPECT_NE(Log().find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
-                              "Content.Location; renewed through GetLayerVersion"),
-            std::string::npos)
-      << Log();
+  ExpectRenewalLogged(kArn);
   EXPECT_NE(files_->RequestLog().back().find("token=2"), std::string::npos);
 }
 
@@ -400,10 +401,7 @@ TEST_F(LambdaRemountTest, ASighupOfAnArnMountKeepsRenewing) {
   WaitForStack(1);
   files_->SetFaults(R"({"expired": ["token=1"]})");
   EXPECT_EQ(ReadAll(m->path() + "/python/big.bin"), big_);
-  EXPECT_NE(Log().find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
-                              "Content.Location; renewed through GetLayerVersion"),
-            std::string::npos)
-      << Log();
+  ExpectRenewalLogged(kArn);
   // The store recorded the fresh URL: a second SIGHUP resolves the ARN to
   // it and needs no renewal.
   ASSERT_EQ(::kill(std::stoi(pid.output), SIGHUP), 0);
@@ -485,10 +483,7 @@ TEST_F(LambdaRemountTest, AnArnInAnFstabSourceIsResolvedAndRenewsToo) {
   EXPECT_EQ(ReadAll(mnt + "/python/small.py"), "print('small')\n");
   files_->SetFaults(R"({"expired": ["token=1"]})");
   EXPECT_EQ(ReadAll(mnt + "/python/big.bin"), big_);
-  EXPECT_NE(Log().find(kArn + ": 403 Forbidden (AccessDenied: Request has expired) from its "
-                              "Content.Location; renewed through GetLayerVersion"),
-            std::string::npos)
-      << Log();
+  ExpectRenewalLogged(kArn);
   EXPECT_EQ(Shell(Quote(LayerfsBinary()) + " unmount " + Quote(mnt)).exit_code, 0);
 }
 
