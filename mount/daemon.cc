@@ -24,6 +24,7 @@
 
 #include "fs/lambda/stack_resolver.h"
 #include "fs/read/library_prefetch.h"
+#include "mount/page_push.h"
 #include "fs/union/union_view.h"
 #include "mount/fuse_ops.h"
 #include "mount/logging.h"
@@ -284,12 +285,20 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
                    queued.entries, queued.bytes);
     }
   });
+  // Declared after the session: destroyed (stopped) before it goes.
+  std::unique_ptr<PagePusher> pusher;
+  if (options.push_siblings) {
+    pusher = std::make_unique<PagePusher>(state, se.get(), SiblingPrefetch::Options{});
+    state.pusher = pusher.get();
+  }
   std::unique_ptr<fuse_loop_config, LoopConfigDestroy> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 16);
   fuse_loop_cfg_set_clone_fd(config.get(), 1);
   int rc = fuse_session_loop_mt(se.get(), config.get());
   stop_merging = true;
   merger.join();
+  state.pusher = nullptr;  // no handler runs any more
+  pusher.reset();
   control.reset();  // no swap may start while the session goes away
   readiness.Stopping();
   fuse_session_unmount(se.get());

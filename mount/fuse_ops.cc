@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mount/mount_state.h"
+#include "mount/page_push.h"
 #include "mount/control_channel.h"
 #include "mount/reply.h"
 #include "mount/stack_control.h"
@@ -258,7 +259,11 @@ void ReadDirCommon(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, bo
     if (plus && i >= 2) ++held;
   }
   if (held > 0) dir.view().AddHolds(held);  // before the reply, as in Lookup
-  if (fuse_reply_buf(req, buf.data(), used) != 0 && held > 0) dir.view().AddHolds(-held);
+  if (fuse_reply_buf(req, buf.data(), used) != 0 && held > 0) {
+    dir.view().AddHolds(-held);
+  } else if (held > 0 && state.pusher != nullptr) {
+    state.pusher->Listed(dir);
+  }
 }
 
 void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) noexcept {
@@ -322,6 +327,8 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
     }
     state.counters.bytes_served.fetch_add(got->bytes.size(), std::memory_order_relaxed);
     fuse_reply_buf(req, got->bytes.data(), got->bytes.size());
+    // After the reply, so planning never delays it.
+    if (offset == 0 && state.pusher != nullptr) state.pusher->AfterFirstRead(node);
   });
 }
 

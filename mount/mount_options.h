@@ -37,6 +37,9 @@ struct MountOptions {
   // Spill the large shared libraries of local layers once serving, before
   // a loader asks (fs/read/library_prefetch.h).
   bool prefetch_libraries = true;
+  // After a file's first read, hand the next small files of its directory
+  // to the kernel's page cache (mount/page_push.h).
+  bool push_siblings = true;
   std::optional<uid_t> uid;  // owner shown for every entry (default root)
   std::optional<gid_t> gid;
   int ready_fd = -1;          // write a line here once serving

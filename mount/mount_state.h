@@ -30,6 +30,8 @@
 
 namespace layerfs {
 
+class PagePusher;
+
 struct MountCounters {
   std::atomic<uint64_t> lookups{0};
   std::atomic<uint64_t> negative_lookups{0};
@@ -39,6 +41,11 @@ struct MountCounters {
   std::atomic<uint64_t> reads{0};
   std::atomic<uint64_t> bytes_served{0};
   std::atomic<uint64_t> read_errors{0};
+  // Files handed to the kernel's page cache before anyone read them
+  // (mount/page_push.h), their bytes, and pushes that did not happen.
+  std::atomic<uint64_t> files_pushed{0};
+  std::atomic<uint64_t> bytes_pushed{0};
+  std::atomic<uint64_t> push_failures{0};
   // Failed requests by kind, indexed by ErrorCode (see CountError).
   std::array<std::atomic<uint64_t>, kErrorCodeCount> errors{};
 
@@ -129,6 +136,10 @@ struct MountState {
   // Path of the remount control socket (root xattr user.layerfs.control);
   // set before the session loop starts, constant after.
   std::string control_socket;
+  // Warms the files after each first read (null: --no-prefetch). Owned by
+  // the daemon's Serve, set before the session loop starts and kept until
+  // it ends.
+  PagePusher* pusher = nullptr;
   // Whether the kernel opens files and directories without asking us
   // (FUSE_CAP_NO_OPEN_SUPPORT / NO_OPENDIR_SUPPORT); set by init, before
   // any open arrives. Opens are still served with --access-log, which must

@@ -67,6 +67,9 @@ std::string StatsJson(MountState& state) {
   doc["opens"] = Load(c.opens);
   doc["reads"] = Load(c.reads);
   doc["bytes_served"] = Load(c.bytes_served);
+  doc["files_pushed"] = Load(c.files_pushed);
+  doc["bytes_pushed"] = Load(c.bytes_pushed);
+  doc["push_failures"] = Load(c.push_failures);
   // Blocks inflated for the cache plus bytes inflated into the spill.
   doc["bytes_decompressed"] = cache.bytes_loaded + spill.bytes_inflated;
   doc["cache"] = {{"hits", cache.hits},

@@ -26,6 +26,7 @@ declare -A allowed=(
   # The libfuse adapter and daemon life: everything but the command line.
   [mount]="mount/access_log.h mount/control_channel.h mount/daemon.h mount/fuse_ops.h
            mount/logging.h mount/mount_flags.h mount/mount_options.h mount/mount_state.h
+           mount/page_push.h
            mount/readiness.h mount/remote_options.h mount/reply.h mount/stack_control.h
            mount/stack_request.h mount/stack_swap.h mount/stats.h fs/"
   # The command line: fs/ and what it shares with the daemon, never the adapter.

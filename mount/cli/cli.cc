@@ -76,9 +76,10 @@ mount options:
                           /var/tmp)
   --spill-size SIZE       bytes the spill may use (default a quarter of the
                           free space there, at most 4G; 0: no spill)
-  --no-prefetch           do not spill large shared libraries (.so over
-                          the whole-entry limit, local layers) at mount,
-                          ahead of the loader; only when first read
+  --no-prefetch           no work ahead of reads: do not spill large shared
+                          libraries (.so over the whole-entry limit, local
+                          layers) at mount, and do not hand the files
+                          listed after a file just read to the page cache
   --remote-timeout SECS   the longest one read of a URL layer may take,
                           retries included, before EIO (default 30)
   --aws-profile NAME      s3:// layers: the profile of the shared credentials
@@ -222,6 +223,7 @@ std::vector<ArgOption> MountTable(MountOptions& o, LambdaMountFlags* lambda) {
       {.name = "--no-prefetch",
        .apply = [&o](const std::string&) {
          o.prefetch_libraries = false;
+         o.push_siblings = false;
          return Status::Ok();
        },
        .list_key = "no_prefetch"},

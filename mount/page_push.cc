@@ -1,0 +1,91 @@
+#include "mount/page_push.h"
+
+#include <fuse_lowlevel.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "fs/source/open_source.h"
+
+namespace layerfs {
+
+namespace {
+
+// Remote layers are read only when asked: a push would download them.
+bool IsLocal(const UnionNode& node) {
+  return !IsRemoteSource(node.view().SourceLayer(node).path());
+}
+
+}  // namespace
+
+PagePusher::PagePusher(MountState& state, fuse_session* session,
+                       SiblingPrefetch::Options options)
+    : state_(state), session_(session), plan_(options, IsLocal), thread_([this] { Run(); }) {}
+
+PagePusher::~PagePusher() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void PagePusher::AfterFirstRead(const UnionNode& file) {
+  std::shared_ptr<const UnionView> view = state_.Current();
+  if (&file.view() != view.get()) return;  // an older stack: not worth warming
+  std::vector<const UnionNode*> files = plan_.Plan(file);
+  if (files.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    for (const UnionNode* node : files) queue_.push_back({view, node});
+    while (queue_.size() > kMaxQueued) queue_.pop_front();
+  }
+  wake_.notify_one();
+}
+
+void PagePusher::Run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    PushOne(job);
+  }
+}
+
+void PagePusher::PushOne(const Job& job) {
+  const UnionNode& node = *job.node;
+  MountCounters& counters = state_.counters;
+  bool made = false;
+  Result<std::shared_ptr<FileReader>> reader =
+      state_.readers.Get(*job.view, node, state_.resources, &made);
+  if (made) counters.opens.fetch_add(1, std::memory_order_relaxed);
+  if (!reader.ok()) {
+    // Not an error of anyone's read: the reader that asks will see it.
+    counters.push_failures.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  Result<FileReader::Slice> got = (*reader)->ReadSlice(0, size_t(node.size()));
+  if (!got.ok() || got->bytes.size() != node.size()) {
+    counters.push_failures.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  fuse_bufvec data = FUSE_BUFVEC_INIT(got->bytes.size());
+  data.buf[0].mem = const_cast<char*>(got->bytes.data());
+  fuse_ino_t ino = reinterpret_cast<fuse_ino_t>(&node);
+  int rc = fuse_lowlevel_notify_store(session_, ino, 0, &data, fuse_buf_copy_flags(0));
+  if (rc != 0) {
+    counters.push_failures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("push: {}: kernel refused: {}", job.view->PathOf(node), std::strerror(-rc));
+    return;
+  }
+  counters.files_pushed.fetch_add(1, std::memory_order_relaxed);
+  counters.bytes_pushed.fetch_add(node.size(), std::memory_order_relaxed);
+}
+
+}  // namespace layerfs
