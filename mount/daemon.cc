@@ -24,6 +24,7 @@
 
 #include "fs/lambda/stack_resolver.h"
 #include "fs/read/library_prefetch.h"
+#include "fs/read/package_libraries.h"
 #include "mount/page_push.h"
 #include "fs/union/union_view.h"
 #include "mount/fuse_ops.h"
@@ -291,6 +292,15 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
     pusher = std::make_unique<PagePusher>(state, se.get(), SiblingPrefetch::Options{});
     state.pusher = pusher.get();
   }
+  std::unique_ptr<PackageLibraries> package_libraries;
+  if (options.prefetch_libraries) {
+    PackageLibraries::Options libraries;
+    libraries.bytes = state.resources.cache().capacity() / 2;
+    libraries.max_library_size = state.resources.whole_entry_limit();
+    package_libraries =
+        std::make_unique<PackageLibraries>(state.readers, state.resources, libraries);
+    state.package_libraries = package_libraries.get();
+  }
   std::unique_ptr<fuse_loop_config, LoopConfigDestroy> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 16);
   fuse_loop_cfg_set_clone_fd(config.get(), 1);
@@ -298,7 +308,9 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
   stop_merging = true;
   merger.join();
   state.pusher = nullptr;  // no handler runs any more
+  state.package_libraries = nullptr;
   pusher.reset();
+  package_libraries.reset();
   control.reset();  // no swap may start while the session goes away
   readiness.Stopping();
   fuse_session_unmount(se.get());

@@ -15,6 +15,7 @@
 
 #include "mount/mount_state.h"
 #include "mount/page_push.h"
+#include "fs/read/package_libraries.h"
 #include "mount/control_channel.h"
 #include "mount/reply.h"
 #include "mount/stack_control.h"
@@ -329,6 +330,9 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
     fuse_reply_buf(req, got->bytes.data(), got->bytes.size());
     // After the reply, so planning never delays it.
     if (offset == 0 && state.pusher != nullptr) state.pusher->AfterFirstRead(node);
+    if (offset == 0 && state.package_libraries != nullptr) {
+      state.package_libraries->AfterFirstRead(state.Current(), node);
+    }
   });
 }
 

@@ -31,6 +31,7 @@
 namespace layerfs {
 
 class PagePusher;
+class PackageLibraries;
 
 struct MountCounters {
   std::atomic<uint64_t> lookups{0};
@@ -140,6 +141,9 @@ struct MountState {
   // the daemon's Serve, set before the session loop starts and kept until
   // it ends.
   PagePusher* pusher = nullptr;
+  // Decompresses a package's libraries at its first read (null:
+  // --no-prefetch); owned and set like pusher.
+  PackageLibraries* package_libraries = nullptr;
   // Whether the kernel opens files and directories without asking us
   // (FUSE_CAP_NO_OPEN_SUPPORT / NO_OPENDIR_SUPPORT); set by init, before
   // any open arrives. Opens are still served with --access-log, which must

@@ -1,5 +1,7 @@
 #include "mount/stats.h"
 
+#include "fs/read/package_libraries.h"
+
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -70,6 +72,10 @@ std::string StatsJson(MountState& state) {
   doc["files_pushed"] = Load(c.files_pushed);
   doc["bytes_pushed"] = Load(c.bytes_pushed);
   doc["push_failures"] = Load(c.push_failures);
+  PackageLibraries::Stats libraries;
+  if (state.package_libraries != nullptr) libraries = state.package_libraries->stats();
+  doc["libraries_prefetched"] = libraries.libraries;
+  doc["library_bytes_prefetched"] = libraries.bytes;
   // Blocks inflated for the cache plus bytes inflated into the spill.
   doc["bytes_decompressed"] = cache.bytes_loaded + spill.bytes_inflated;
   doc["cache"] = {{"hits", cache.hits},

@@ -19,9 +19,9 @@
 // Remote layers are left out by the caller's filter (a push there would
 // download files no one asked for).
 //
-// Thread-safety: Plan() may be called from any thread; mu_ guards the
-// planned set. The set follows one view: a node of another view (a
-// remount) starts it afresh.
+// Thread-safety: Plan() and Listed() may be called from any thread; mu_
+// guards both sets. They follow one view: a node of another view (a
+// remount) starts them afresh.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,7 @@
 #include <mutex>
 #include <vector>
 
+#include "fs/union/node_bits.h"
 #include "fs/union/union_view.h"
 
 namespace layerfs {
@@ -55,20 +56,11 @@ class SiblingPrefetch {
   std::vector<const UnionNode*> Plan(const UnionNode& file);
 
  private:
-  // One bit per node of the followed view, by inode number.
-  bool IsSetLocked(const std::vector<uint64_t>& bits, const UnionNode& node) const;
-  bool SetLocked(std::vector<uint64_t>& bits, const UnionNode& node);  // true if newly set
-  void FollowLocked(const UnionView& view);
-
   const Options options_;
   const std::function<bool(const UnionNode&)> eligible_;
   std::mutex mu_;
-  // The view followed and its root's inode number: together they name one
-  // view even if a freed view's address is reused.
-  const UnionView* view_ = nullptr;  // guarded by mu_; never dereferenced
-  uint64_t root_ino_ = 0;            // guarded by mu_
-  std::vector<uint64_t> planned_;  // files planned or read; guarded by mu_
-  std::vector<uint64_t> listed_;   // directories listed; guarded by mu_
+  NodeBits planned_;  // files planned or read; guarded by mu_
+  NodeBits listed_;   // directories listed; guarded by mu_
 };
 
 }  // namespace layerfs

@@ -1,0 +1,97 @@
+// PackageLibraries: decompresses the shared libraries of a package into
+// the read cache as soon as the package is first read, on a background
+// thread, before the dynamic loader asks for them.
+//
+// Why: a loader's first read of a library (its ELF header) waits for the
+// whole entry to be inflated, since the loader goes on to map and touch
+// the rest at once; on the bench's `import pandas` those first reads were
+// a fifth of the import. A package whose modules are being read is about
+// to load its extension modules (numpy/core/_multiarray_umath..., a Node
+// addon's .node), while the interpreter still executes the modules that
+// import them: the other core can inflate them meanwhile.
+//
+// What: the first read of a file in directory P (its parent, or the
+// parent's parent for a file in __pycache__) plans P once: the files
+// under P, breadth first in listing order, named like shared libraries
+// (IsSharedLibraryName, or ending in ".node"), compressed, no larger than
+// the whole-entry limit (larger ones are the spill's: library_prefetch),
+// in a local layer (a remote one would download it), until Options::bytes
+// are planned. A P with more than Options::max_nodes nodes below it is not a
+// package but a root of many (site-packages, /opt/lib): nothing is planned
+// there. Each library is planned once per view.
+//
+// Thread-safety: AfterFirstRead() may be called from any thread. mu_
+// guards the queue, the sets and stop_; the worker decompresses outside
+// it. Jobs pin their view. The destructor stops and joins the worker;
+// the pool and the resources must outlive this object.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "fs/read/reader_pool.h"
+#include "fs/union/node_bits.h"
+#include "fs/union/union_view.h"
+
+namespace layerfs {
+
+// True for a name a loader would map: a shared library or a Node addon.
+bool IsLoadableName(std::string_view name);
+
+class PackageLibraries {
+ public:
+  struct Options {
+    uint32_t max_nodes = 4096;  // a larger tree is not one package
+    uint64_t bytes = 24ull << 20;  // planned per package
+    uint64_t max_library_size = 16ull << 20;  // the whole-entry limit
+  };
+  struct Stats {
+    uint64_t libraries = 0;  // decompressed ahead of the loader
+    uint64_t bytes = 0;      // their uncompressed bytes
+  };
+
+  PackageLibraries(ReaderPool& readers, ReadResources& resources, Options options);
+  ~PackageLibraries();
+  PackageLibraries(const PackageLibraries&) = delete;
+  PackageLibraries& operator=(const PackageLibraries&) = delete;
+
+  // `file` of `view` was just read for the first time.
+  void AfterFirstRead(std::shared_ptr<const UnionView> view, const UnionNode& file);
+
+  // The libraries of the package `file` belongs to that are not planned
+  // yet, in the order they would be decompressed; marks them planned.
+  // (AfterFirstRead queues these.)
+  std::vector<const UnionNode*> Plan(const UnionNode& file);
+
+  Stats stats() const;
+
+ private:
+  struct Job {
+    std::shared_ptr<const UnionView> view;  // pins node
+    const UnionNode* node;
+  };
+  std::vector<const UnionNode*> PlanLocked(const UnionNode& package);
+  bool WantsLocked(const UnionNode& node) const;
+  void Run();
+
+  ReaderPool& readers_;
+  ReadResources& resources_;
+  const Options options_;
+  std::atomic<uint64_t> libraries_{0};
+  std::atomic<uint64_t> bytes_{0};
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  NodeBits packages_;         // directories planned; guarded by mu_
+  NodeBits planned_;          // libraries planned; guarded by mu_
+  std::deque<Job> queue_;     // guarded by mu_
+  bool stop_ = false;         // guarded by mu_
+  std::thread thread_;        // last: starts once the rest is ready
+};
+
+}  // namespace layerfs
