@@ -1,5 +1,5 @@
-// SiblingPrefetch: after a file's first read, which files of its
-// directory to warm next, and which were warmed already.
+// SiblingPrefetch: after a file's first read, which files to warm next
+// (those a tree walker reads after it), and which were warmed already.
 //
 // Why: tools that walk a tree read each directory in listing order
 // (find | xargs cat, tar, cp -r, rsync), and an interpreter importing a
@@ -9,13 +9,17 @@
 // decompressed on the other core meanwhile and handed to the kernel's
 // page cache (mount/page_push.h), so those reads never leave the kernel.
 //
-// What: only in a directory whose entries the kernel was given with their
-// attributes (Listed(): a readdirplus), since a page cache exists only for
-// files the kernel knows; the regular files listed after the one read, in listing order, up
-// to Options::files of them and Options::bytes in all, each no larger than
-// Options::max_file_size (larger ones are read ahead by the kernel's own
-// readahead) and not empty, and never one planned before in this view. A
-// file read counts as planned: its bytes reached the kernel already.
+// What: the files a tree walker reads next, in its order: the entries
+// listed after the one read, descending into each subdirectory met and,
+// at the end of the directory, going on after it in its parent's
+// listing, as `find` does. Only directories whose entries the kernel was
+// given with their attributes (Listed(): a readdirplus) are entered, since
+// a page cache exists only for files the kernel knows. Up to
+// Options::files regular files and Options::bytes in all, each not empty
+// and no larger than Options::max_file_size (larger ones are read ahead by
+// the kernel's own readahead), looking at no more than
+// Options::max_visits entries, and never one planned before in this view.
+// A file read counts as planned: its bytes reached the kernel already.
 // Remote layers are left out by the caller's filter (a push there would
 // download files no one asked for).
 //
@@ -40,6 +44,7 @@ class SiblingPrefetch {
     uint32_t files = 16;                   // files warmed ahead of a read
     uint64_t bytes = 4ull << 20;           // their bytes in all
     uint64_t max_file_size = 512ull << 10; // larger files are left alone
+    uint32_t max_visits = 512;             // entries looked at per plan
   };
 
   // `eligible` says whether a file may be warmed at all (its layer's kind).
@@ -51,11 +56,13 @@ class SiblingPrefetch {
   void Listed(const UnionNode& dir);
 
   // `file` (a regular file of a view) was just read for the first time:
-  // returns the files of its directory to warm now, in listing order, and
+  // returns the files to warm now, in the order a walker reads them, and
   // marks them (and `file`) planned.
   std::vector<const UnionNode*> Plan(const UnionNode& file);
 
  private:
+  bool WantsLocked(const UnionNode& node) const;
+
   const Options options_;
   const std::function<bool(const UnionNode&)> eligible_;
   std::mutex mu_;

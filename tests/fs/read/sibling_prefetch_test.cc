@@ -48,8 +48,9 @@ class SiblingPrefetchTest : public ::testing::Test {
 TEST_F(SiblingPrefetchTest, PlansTheRegularFilesListedAfterTheOneRead) {
   SiblingPrefetch plan({.files = 16, .bytes = 1 << 20, .max_file_size = 1 << 20});
   ListAll(plan);
-  // Not the empty file, the directory or the symlink; nothing outside d/.
-  EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "e", "h", "i"}));
+  // Not the empty file, the symlink, nor the directory the kernel was not
+  // handed; at d/'s end, on after d in the root's listing, as find goes.
+  EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "e", "h", "i", "x"}));
   // Planned once only, and the file read counts as planned.
   EXPECT_EQ(NamesOf(plan.Plan(At("d/b"))), Names{});
   EXPECT_EQ(NamesOf(plan.Plan(At("other/x"))), Names{});
@@ -60,7 +61,7 @@ TEST_F(SiblingPrefetchTest, PlansNothingInADirectoryTheKernelWasNotHanded) {
   plan.Listed(At("other"));
   EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), Names{});
   plan.Listed(At("d"));
-  EXPECT_EQ(NamesOf(plan.Plan(At("d/b"))), (Names{"e", "h", "i"}));
+  EXPECT_EQ(NamesOf(plan.Plan(At("d/b"))), (Names{"e", "h", "i", "x"}));
 }
 
 TEST_F(SiblingPrefetchTest, StopsAtItsBoundsAndSkipsLargeFiles) {
@@ -75,19 +76,32 @@ TEST_F(SiblingPrefetchTest, StopsAtItsBoundsAndSkipsLargeFiles) {
 
   SiblingPrefetch small_only({.files = 16, .bytes = 1 << 20, .max_file_size = 10});
   ListAll(small_only);
-  EXPECT_EQ(NamesOf(small_only.Plan(At("d/a"))), (Names{"b", "h", "i"}));
+  EXPECT_EQ(NamesOf(small_only.Plan(At("d/a"))), (Names{"b", "h", "i", "x"}));
 }
 
 TEST_F(SiblingPrefetchTest, LeavesOutWhatTheFilterRefuses) {
   SiblingPrefetch plan({}, [](const UnionNode& node) { return node.name() != "e"; });
   ListAll(plan);
-  EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "h", "i"}));
+  EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "h", "i", "x"}));
+}
+
+TEST_F(SiblingPrefetchTest, EntersListedSubdirectoriesWhereTheyAreListed) {
+  SiblingPrefetch plan({});
+  ListAll(plan);
+  plan.Listed(At("d/f"));
+  EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "e", "inner", "h", "i", "x"}));
+}
+
+TEST_F(SiblingPrefetchTest, LooksAtNoMoreEntriesThanItsBound) {
+  SiblingPrefetch plan({.max_visits = 3});
+  ListAll(plan);
+  EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "e"}));  // b, c, e looked at
 }
 
 TEST_F(SiblingPrefetchTest, AnotherViewStartsAfresh) {
   SiblingPrefetch plan({});
   ListAll(plan);
-  EXPECT_EQ(NamesOf(plan.Plan(At("d/h"))), (Names{"i"}));
+  EXPECT_EQ(NamesOf(plan.Plan(At("d/h"))), (Names{"i", "x"}));
   EXPECT_EQ(NamesOf(plan.Plan(At("d/h"))), Names{});
   Result<std::unique_ptr<UnionView>> again = UnionView::Open({dir_.path() + "/layer0.zip"}, 1000);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
