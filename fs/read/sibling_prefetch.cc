@@ -1,5 +1,7 @@
 #include "fs/read/sibling_prefetch.h"
 
+#include <algorithm>
+
 namespace layerfs {
 
 namespace {
@@ -33,13 +35,19 @@ std::vector<const UnionNode*> SiblingPrefetch::Plan(const UnionNode& file) {
   const UnionView& view = file.view();
   std::lock_guard lock(mu_);
   planned_.Set(file);
+  // A file never pushed (too large, or refused) is read by the walker in
+  // the middle of its window: neither a sign of a walk nor of its end.
+  if (!WantsLocked(file)) return plan;
+  growth_ = &file == resume_ ? std::min(growth_ * 2, options_.max_growth) : 1;
+  resume_ = nullptr;
   if (!listed_.Test(*file.parent())) return plan;
+  const uint64_t max_files = uint64_t(options_.files) * growth_;
+  const uint64_t max_bytes = options_.bytes * growth_;
   // The walk goes on where a tree walker's would: the rest of this
   // directory, into each listed subdirectory met, then back up past it.
   Cursor at{file.parent(), IndexOf(view, file) + 1};
   uint64_t bytes = 0;
-  for (uint32_t visits = 0; plan.size() < options_.files && visits < options_.max_visits;
-       ++visits) {
+  for (uint32_t visits = 0; visits < options_.max_visits * growth_; ++visits) {
     std::span<const UnionNode> kids = view.Children(*at.dir);
     if (at.next >= kids.size()) {
       if (at.dir->parent() == nullptr) break;  // the root's end
@@ -52,7 +60,10 @@ std::vector<const UnionNode*> SiblingPrefetch::Plan(const UnionNode& file) {
       continue;
     }
     if (!WantsLocked(next) || planned_.Test(next)) continue;
-    if (bytes + next.size() > options_.bytes) break;
+    if (plan.size() >= max_files || bytes + next.size() > max_bytes) {
+      resume_ = &next;  // a walker's next read after this plan
+      break;
+    }
     planned_.Set(next);
     bytes += next.size();
     plan.push_back(&next);

@@ -20,6 +20,8 @@
 // the kernel's own readahead), looking at no more than
 // Options::max_visits entries, and never one planned before in this view.
 // A file read counts as planned: its bytes reached the kernel already.
+// The window grows while reads keep arriving where the last plan ended,
+// as the kernel's readahead grows for a sequential reader.
 // Remote layers are left out by the caller's filter (a push there would
 // download files no one asked for).
 //
@@ -45,6 +47,11 @@ class SiblingPrefetch {
     uint64_t bytes = 4ull << 20;           // their bytes in all
     uint64_t max_file_size = 512ull << 10; // larger files are left alone
     uint32_t max_visits = 512;             // entries looked at per plan
+    // A reader that reaches the end of what was planned for it is walking
+    // the tree: each such read doubles the window (files, bytes, entries
+    // looked at), up to this many times the first. Any other read starts
+    // it over.
+    uint32_t max_growth = 16;
   };
 
   // `eligible` says whether a file may be warmed at all (its layer's kind).
@@ -68,6 +75,10 @@ class SiblingPrefetch {
   std::mutex mu_;
   NodeBits planned_;  // files planned or read; guarded by mu_
   NodeBits listed_;   // directories listed; guarded by mu_
+  // Where the last plan stopped: the next file a walker would read after
+  // it, never dereferenced (compared only); and the window's growth.
+  const UnionNode* resume_ = nullptr;  // guarded by mu_
+  uint32_t growth_ = 1;                // guarded by mu_
 };
 
 }  // namespace layerfs

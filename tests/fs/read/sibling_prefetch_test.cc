@@ -98,6 +98,47 @@ TEST_F(SiblingPrefetchTest, LooksAtNoMoreEntriesThanItsBound) {
   EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "e"}));  // b, c, e looked at
 }
 
+TEST_F(SiblingPrefetchTest, AWalkerThatKeepsUpGrowsItsWindow) {
+  ZipBuilder zip;
+  for (int i = 0; i < 20; ++i) {
+    zip.File("w/f" + std::string(i < 10 ? "0" : "") + std::to_string(i), "x");
+    if (i == 5) zip.File("w/f05big", std::string(100, 'b'));
+  }
+  TempDir dir;
+  std::unique_ptr<UnionView> view = OpenStack(WriteLayers(dir.path(), {zip}));
+  ASSERT_NE(view, nullptr);
+  auto at = [&](const std::string& name) -> const UnionNode& {
+    return *FindNode(*view, "w/" + name);
+  };
+  SiblingPrefetch plan({.files = 2, .bytes = 1 << 20, .max_file_size = 10, .max_growth = 4});
+  plan.Listed(*FindNode(*view, "w"));
+  EXPECT_EQ(NamesOf(plan.Plan(at("f00"))), (Names{"f01", "f02"}));
+  EXPECT_EQ(NamesOf(plan.Plan(at("f03"))), (Names{"f04", "f05", "f06", "f07"}));
+  // The large file is read in the middle of the window: it changes nothing.
+  EXPECT_EQ(NamesOf(plan.Plan(at("f05big"))), Names{});
+  EXPECT_EQ(NamesOf(plan.Plan(at("f08"))),
+            (Names{"f09", "f10", "f11", "f12", "f13", "f14", "f15", "f16"}));
+  EXPECT_EQ(NamesOf(plan.Plan(at("f17"))), (Names{"f18", "f19"}));  // at most 4 times
+}
+
+TEST_F(SiblingPrefetchTest, AReadElsewhereStartsTheWindowOver) {
+  ZipBuilder zip;
+  for (int i = 0; i < 20; ++i) {
+    zip.File("w/f" + std::string(i < 10 ? "0" : "") + std::to_string(i), "x");
+  }
+  TempDir dir;
+  std::unique_ptr<UnionView> view = OpenStack(WriteLayers(dir.path(), {zip}));
+  ASSERT_NE(view, nullptr);
+  auto at = [&](const std::string& name) -> const UnionNode& {
+    return *FindNode(*view, "w/" + name);
+  };
+  SiblingPrefetch plan({.files = 2, .bytes = 1 << 20, .max_file_size = 10, .max_growth = 4});
+  plan.Listed(*FindNode(*view, "w"));
+  EXPECT_EQ(NamesOf(plan.Plan(at("f00"))), (Names{"f01", "f02"}));
+  EXPECT_EQ(NamesOf(plan.Plan(at("f10"))), (Names{"f11", "f12"}));
+  EXPECT_EQ(NamesOf(plan.Plan(at("f13"))), (Names{"f14", "f15", "f16", "f17"}));
+}
+
 TEST_F(SiblingPrefetchTest, AnotherViewStartsAfresh) {
   SiblingPrefetch plan({});
   ListAll(plan);
