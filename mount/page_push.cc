@@ -20,42 +20,17 @@ bool IsLocal(const UnionNode& node) {
 
 PagePusher::PagePusher(MountState& state, fuse_session* session,
                        SiblingPrefetch::Options options)
-    : state_(state), session_(session), plan_(options, IsLocal), thread_([this] { Run(); }) {}
-
-PagePusher::~PagePusher() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_one();
-  thread_.join();
-}
+    : state_(state),
+      session_(session),
+      plan_(options, IsLocal),
+      queue_([this](Job& job) { PushOne(job); }, kMaxQueued) {}
 
 void PagePusher::AfterFirstRead(const UnionNode& file) {
   std::shared_ptr<const UnionView> view = state_.Current();
   if (&file.view() != view.get()) return;  // an older stack: not worth warming
-  std::vector<const UnionNode*> files = plan_.Plan(file);
-  if (files.empty()) return;
-  {
-    std::lock_guard lock(mu_);
-    for (const UnionNode* node : files) queue_.push_back({view, node});
-    while (queue_.size() > kMaxQueued) queue_.pop_front();
-  }
-  wake_.notify_one();
-}
-
-void PagePusher::Run() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    PushOne(job);
-  }
+  std::vector<Job> jobs;
+  for (const UnionNode* node : plan_.Plan(file)) jobs.push_back({view, node});
+  queue_.Push(std::move(jobs));
 }
 
 void PagePusher::PushOne(const Job& job) {

@@ -10,19 +10,17 @@
 // not in its cache, or it is being unmounted) is only counted.
 //
 // Ownership and threads: the daemon owns the pusher; it is created after
-// the FUSE session and destroyed before it (the destructor stops and joins
-// the thread). Handlers call Plan() from any worker. mu_ guards queue_ and
-// stop_. Jobs pin their view, so nodes stay valid while queued; a job for
-// a view that is no longer current is dropped.
+// the FUSE session and destroyed before it (its WorkQueue stops and joins
+// the thread). Handlers call AfterFirstRead() and Listed() from any worker;
+// SiblingPrefetch and WorkQueue lock what they keep. Jobs pin their view,
+// so nodes stay valid while queued; a file of a view that is no longer
+// current is not planned.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "fs/base/work_queue.h"
 #include "fs/read/sibling_prefetch.h"
 #include "mount/mount_state.h"
 
@@ -33,7 +31,6 @@ namespace layerfs {
 class PagePusher {
  public:
   PagePusher(MountState& state, fuse_session* session, SiblingPrefetch::Options options);
-  ~PagePusher();
   PagePusher(const PagePusher&) = delete;
   PagePusher& operator=(const PagePusher&) = delete;
 
@@ -49,20 +46,15 @@ class PagePusher {
     const UnionNode* node;
   };
   // Jobs beyond this are dropped oldest first: a reader that got ahead of
-  // the pushes reads those files itself.
-  static constexpr size_t kMaxQueued = 256;
+  // the pushes reads those files itself. (A grown window plans up to 256.)
+  static constexpr size_t kMaxQueued = 1024;
 
-  void Run();
   void PushOne(const Job& job);
 
   MountState& state_;
   fuse_session* const session_;
   SiblingPrefetch plan_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<Job> queue_;  // guarded by mu_
-  bool stop_ = false;      // guarded by mu_
-  std::thread thread_;     // last: starts once the rest is ready
+  WorkQueue<Job> queue_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace layerfs

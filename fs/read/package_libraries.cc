@@ -25,16 +25,10 @@ bool IsLoadableName(std::string_view name) {
 
 PackageLibraries::PackageLibraries(ReaderPool& readers, ReadResources& resources,
                                    Options options)
-    : readers_(readers), resources_(resources), options_(options), thread_([this] { Run(); }) {}
-
-PackageLibraries::~PackageLibraries() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  wake_.notify_one();
-  thread_.join();
-}
+    : readers_(readers),
+      resources_(resources),
+      options_(options),
+      queue_([this](Job& job) { Decompress(job); }) {}
 
 bool PackageLibraries::WantsLocked(const UnionNode& node) const {
   if (node.type() != NodeType::kFile || node.size() == 0 ||
@@ -89,37 +83,21 @@ std::vector<const UnionNode*> PackageLibraries::Plan(const UnionNode& file) {
 void PackageLibraries::AfterFirstRead(std::shared_ptr<const UnionView> view,
                                       const UnionNode& file) {
   if (&file.view() != view.get()) return;
-  std::vector<const UnionNode*> plan = Plan(file);
-  if (plan.empty()) return;
-  {
-    std::lock_guard lock(mu_);
-    for (const UnionNode* lib : plan) queue_.push_back({view, lib});
-  }
-  wake_.notify_one();
+  std::vector<Job> jobs;
+  for (const UnionNode* lib : Plan(file)) jobs.push_back({view, lib});
+  queue_.Push(std::move(jobs));
 }
 
-void PackageLibraries::Run() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    // One byte is enough: a library's reader decompresses it whole into
-    // the cache, where the loader's reads find it. A damaged entry fails
-    // here silently; the loader's own read reports it.
-    bool made = false;
-    Result<std::shared_ptr<FileReader>> reader =
-        readers_.Get(*job.view, *job.node, resources_, &made);
-    if (!reader.ok()) continue;
-    if ((*reader)->ReadSlice(0, 1).ok()) {
-      libraries_.fetch_add(1, std::memory_order_relaxed);
-      bytes_.fetch_add(job.node->size(), std::memory_order_relaxed);
-    }
-  }
+// One byte is enough: a library's reader decompresses it whole into the
+// cache, where the loader's reads find it. A damaged entry fails here
+// silently; the loader's own read reports it.
+void PackageLibraries::Decompress(const Job& job) {
+  bool made = false;
+  Result<std::shared_ptr<FileReader>> reader =
+      readers_.Get(*job.view, *job.node, resources_, &made);
+  if (!reader.ok() || !(*reader)->ReadSlice(0, 1).ok()) return;
+  libraries_.fetch_add(1, std::memory_order_relaxed);
+  bytes_.fetch_add(job.node->size(), std::memory_order_relaxed);
 }
 
 PackageLibraries::Stats PackageLibraries::stats() const {

@@ -21,20 +21,18 @@
 // there. Each library is planned once per view.
 //
 // Thread-safety: AfterFirstRead() may be called from any thread. mu_
-// guards the queue, the sets and stop_; the worker decompresses outside
-// it. Jobs pin their view. The destructor stops and joins the worker;
-// the pool and the resources must outlive this object.
+// guards the sets; the WorkQueue's thread decompresses, outside it. Jobs
+// pin their view. The destructor stops and joins that thread; the pool
+// and the resources must outlive this object.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "fs/base/work_queue.h"
 #include "fs/read/reader_pool.h"
 #include "fs/union/node_bits.h"
 #include "fs/union/union_view.h"
@@ -57,7 +55,6 @@ class PackageLibraries {
   };
 
   PackageLibraries(ReaderPool& readers, ReadResources& resources, Options options);
-  ~PackageLibraries();
   PackageLibraries(const PackageLibraries&) = delete;
   PackageLibraries& operator=(const PackageLibraries&) = delete;
 
@@ -78,20 +75,17 @@ class PackageLibraries {
   };
   std::vector<const UnionNode*> PlanLocked(const UnionNode& package);
   bool WantsLocked(const UnionNode& node) const;
-  void Run();
+  void Decompress(const Job& job);
 
   ReaderPool& readers_;
   ReadResources& resources_;
   const Options options_;
   std::atomic<uint64_t> libraries_{0};
   std::atomic<uint64_t> bytes_{0};
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  NodeBits packages_;         // directories planned; guarded by mu_
-  NodeBits planned_;          // libraries planned; guarded by mu_
-  std::deque<Job> queue_;     // guarded by mu_
-  bool stop_ = false;         // guarded by mu_
-  std::thread thread_;        // last: starts once the rest is ready
+  std::mutex mu_;
+  NodeBits packages_;     // directories planned; guarded by mu_
+  NodeBits planned_;      // libraries planned; guarded by mu_
+  WorkQueue<Job> queue_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace layerfs

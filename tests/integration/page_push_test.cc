@@ -82,16 +82,21 @@ uint64_t WaitForPushes(const std::string& mountpoint, uint64_t files) {
   return pushed;
 }
 
+// Lists pkg/, reads `first` whole as a walker would, and waits until the
+// files after it are pushed.
+void ReadFirstAndWait(const std::string& mountpoint, const Expected& first) {
+  ListPackage(mountpoint);
+  ASSERT_TRUE(testing_files::ReadFile(mountpoint + "/" + first.name) == first.content);
+  ASSERT_EQ(WaitForPushes(mountpoint, 16), 16u);  // the 16 files after it
+}
+
 TEST(PagePushTest, FilesAfterAFirstReadAreServedByTheKernel) {
   LAYERFS_REQUIRE_FUSE();
   ScratchDir tmp;
   std::vector<Expected> files = PackageFiles();
   Mount mount({WriteLayer(tmp, files)}, tmp / "mnt");
   ASSERT_TRUE(mount.ok()) << mount.result().output;
-  ListPackage(mount.path());
-  ASSERT_TRUE(testing_files::ReadFile(mount.path() + "/" + files[0].name) == files[0].content);
-  // The 16 files after f00: f01..f16.
-  ASSERT_EQ(WaitForPushes(mount.path(), 16), 16u);
+  ASSERT_NO_FATAL_FAILURE(ReadFirstAndWait(mount.path(), files[0]));  // f01..f16
   const uint64_t reads = Counter(mount.path(), "reads");
   for (int i = 1; i <= 16; ++i) {
     std::string path = mount.path() + "/" + files[size_t(i)].name;
@@ -127,9 +132,7 @@ TEST(PagePushTest, APushedFileMapsWithItsExactBytes) {
   std::vector<Expected> files = PackageFiles();
   Mount mount({WriteLayer(tmp, files)}, tmp / "mnt");
   ASSERT_TRUE(mount.ok()) << mount.result().output;
-  ListPackage(mount.path());
-  ASSERT_TRUE(testing_files::ReadFile(mount.path() + "/" + files[2].name) == files[2].content);
-  ASSERT_GE(WaitForPushes(mount.path(), 16), 16u);
+  ASSERT_NO_FATAL_FAILURE(ReadFirstAndWait(mount.path(), files[2]));  // f03..f18
   const uint64_t reads = Counter(mount.path(), "reads");
   for (int i : {3, 4, 5, 7}) {  // a page exactly, a page and a byte, odd, stored
     const Expected& f = files[size_t(i)];

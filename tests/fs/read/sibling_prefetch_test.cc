@@ -98,45 +98,41 @@ TEST_F(SiblingPrefetchTest, LooksAtNoMoreEntriesThanItsBound) {
   EXPECT_EQ(NamesOf(plan.Plan(At("d/a"))), (Names{"b", "e"}));  // b, c, e looked at
 }
 
-TEST_F(SiblingPrefetchTest, AWalkerThatKeepsUpGrowsItsWindow) {
-  ZipBuilder zip;
-  for (int i = 0; i < 20; ++i) {
-    zip.File("w/f" + std::string(i < 10 ? "0" : "") + std::to_string(i), "x");
-    if (i == 5) zip.File("w/f05big", std::string(100, 'b'));
+// w/f00..w/f19, one byte each, and w/f05big (too large to push) after f05.
+class WindowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ZipBuilder zip;
+    for (int i = 0; i < 20; ++i) {
+      zip.File("w/f" + std::string(i < 10 ? "0" : "") + std::to_string(i), "x");
+      if (i == 5) zip.File("w/f05big", std::string(100, 'b'));
+    }
+    view_ = OpenStack(WriteLayers(dir_.path(), {zip}));
+    ASSERT_NE(view_, nullptr);
+    plan_.Listed(*FindNode(*view_, "w"));
   }
-  TempDir dir;
-  std::unique_ptr<UnionView> view = OpenStack(WriteLayers(dir.path(), {zip}));
-  ASSERT_NE(view, nullptr);
-  auto at = [&](const std::string& name) -> const UnionNode& {
-    return *FindNode(*view, "w/" + name);
-  };
-  SiblingPrefetch plan({.files = 2, .bytes = 1 << 20, .max_file_size = 10, .max_growth = 4});
-  plan.Listed(*FindNode(*view, "w"));
-  EXPECT_EQ(NamesOf(plan.Plan(at("f00"))), (Names{"f01", "f02"}));
-  EXPECT_EQ(NamesOf(plan.Plan(at("f03"))), (Names{"f04", "f05", "f06", "f07"}));
+  Names Plan(const std::string& name) {
+    return NamesOf(plan_.Plan(*FindNode(*view_, "w/" + name)));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<UnionView> view_;
+  SiblingPrefetch plan_{{.files = 2, .bytes = 1 << 20, .max_file_size = 10, .max_growth = 4}};
+};
+
+TEST_F(WindowTest, AWalkerThatKeepsUpGrowsItsWindow) {
+  EXPECT_EQ(Plan("f00"), (Names{"f01", "f02"}));
+  EXPECT_EQ(Plan("f03"), (Names{"f04", "f05", "f06", "f07"}));
   // The large file is read in the middle of the window: it changes nothing.
-  EXPECT_EQ(NamesOf(plan.Plan(at("f05big"))), Names{});
-  EXPECT_EQ(NamesOf(plan.Plan(at("f08"))),
-            (Names{"f09", "f10", "f11", "f12", "f13", "f14", "f15", "f16"}));
-  EXPECT_EQ(NamesOf(plan.Plan(at("f17"))), (Names{"f18", "f19"}));  // at most 4 times
+  EXPECT_EQ(Plan("f05big"), Names{});
+  EXPECT_EQ(Plan("f08"), (Names{"f09", "f10", "f11", "f12", "f13", "f14", "f15", "f16"}));
+  EXPECT_EQ(Plan("f17"), (Names{"f18", "f19"}));  // at most 4 times the first
 }
 
-TEST_F(SiblingPrefetchTest, AReadElsewhereStartsTheWindowOver) {
-  ZipBuilder zip;
-  for (int i = 0; i < 20; ++i) {
-    zip.File("w/f" + std::string(i < 10 ? "0" : "") + std::to_string(i), "x");
-  }
-  TempDir dir;
-  std::unique_ptr<UnionView> view = OpenStack(WriteLayers(dir.path(), {zip}));
-  ASSERT_NE(view, nullptr);
-  auto at = [&](const std::string& name) -> const UnionNode& {
-    return *FindNode(*view, "w/" + name);
-  };
-  SiblingPrefetch plan({.files = 2, .bytes = 1 << 20, .max_file_size = 10, .max_growth = 4});
-  plan.Listed(*FindNode(*view, "w"));
-  EXPECT_EQ(NamesOf(plan.Plan(at("f00"))), (Names{"f01", "f02"}));
-  EXPECT_EQ(NamesOf(plan.Plan(at("f10"))), (Names{"f11", "f12"}));
-  EXPECT_EQ(NamesOf(plan.Plan(at("f13"))), (Names{"f14", "f15", "f16", "f17"}));
+TEST_F(WindowTest, AReadElsewhereStartsTheWindowOver) {
+  EXPECT_EQ(Plan("f00"), (Names{"f01", "f02"}));
+  EXPECT_EQ(Plan("f10"), (Names{"f11", "f12"}));
+  EXPECT_EQ(Plan("f13"), (Names{"f14", "f15", "f16", "f17"}));
 }
 
 TEST_F(SiblingPrefetchTest, AnotherViewStartsAfresh) {
