@@ -329,9 +329,12 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
     state.counters.bytes_served.fetch_add(got->bytes.size(), std::memory_order_relaxed);
     fuse_reply_buf(req, got->bytes.data(), got->bytes.size());
     // After the reply, so planning never delays it.
-    if (offset == 0 && state.pusher != nullptr) state.pusher->AfterFirstRead(node);
-    if (offset == 0 && state.package_libraries != nullptr) {
-      state.package_libraries->AfterFirstRead(state.Current(), node);
+    if (offset == 0 && (state.pusher != nullptr || state.package_libraries != nullptr)) {
+      std::shared_ptr<const UnionView> current = state.Current();  // once for both
+      if (state.pusher != nullptr) state.pusher->AfterFirstRead(current, node);
+      if (state.package_libraries != nullptr) {
+        state.package_libraries->AfterFirstRead(current, node);
+      }
     }
   });
 }

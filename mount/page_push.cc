@@ -25,8 +25,8 @@ PagePusher::PagePusher(MountState& state, fuse_session* session,
       plan_(options, IsLocal),
       queue_([this](Job& job) { PushOne(job); }, kMaxQueued) {}
 
-void PagePusher::AfterFirstRead(const UnionNode& file) {
-  std::shared_ptr<const UnionView> view = state_.Current();
+void PagePusher::AfterFirstRead(const std::shared_ptr<const UnionView>& view,
+                                const UnionNode& file) {
   if (&file.view() != view.get()) return;  // an older stack: not worth warming
   std::vector<Job> jobs;
   for (const UnionNode* node : plan_.Plan(file)) jobs.push_back({view, node});

@@ -34,9 +34,9 @@ class PagePusher {
   PagePusher(const PagePusher&) = delete;
   PagePusher& operator=(const PagePusher&) = delete;
 
-  // `file` was just read for the first time: queue the pushes of the files
-  // after it (SiblingPrefetch).
-  void AfterFirstRead(const UnionNode& file);
+  // `file` was just read for the first time; `view` is the current stack.
+  // Queues the pushes of the files after it (SiblingPrefetch).
+  void AfterFirstRead(const std::shared_ptr<const UnionView>& view, const UnionNode& file);
   // The kernel was handed `dir`'s entries and their attributes.
   void Listed(const UnionNode& dir) { plan_.Listed(dir); }
 
