@@ -52,6 +52,13 @@ class ByteSource {
     (void)extent_end;
     return ReadAt(offset, out);
   }
+
+  // Whether many small reads cost about what one read of the same bytes
+  // does (a local file: each is a copy from the page cache). A reader of a
+  // long run of bytes may then go through one small reused buffer instead
+  // of a fresh one the run's size. Remote sources say no: a read may be a
+  // request.
+  virtual bool cheap_small_reads() const { return false; }
 };
 
 }  // namespace layerfs

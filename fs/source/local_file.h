@@ -27,6 +27,7 @@ class LocalFile final : public ByteSource {
   int64_t mtime() const override { return mtime_; }
   SourceIdentity identity() const override { return identity_; }
   Result<size_t> ReadAt(uint64_t offset, std::span<char> out) const override;
+  bool cheap_small_reads() const override { return true; }
 
   // The open descriptor, for code that must hand a file to another library.
   int fd() const { return fd_.get(); }

@@ -5,7 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
+#include <deque>
+#include <utility>
 
 #include "fs/zip/entry_path.h"
 #include "fs/base/printable.h"
@@ -69,14 +70,21 @@ EntryKind ClassifyRecord(const ZipRecord& record, bool name_ends_in_slash) {
 // real layers, whose directories are shared by many files.
 constexpr uint64_t kImpliedDirectoryAllowance = 65536;
 
-// Builds the tree with per-directory hash maps, then packs it into the
-// compact sorted form. The maps exist only while building.
+// Builds the tree in a flat list of nodes with one open-addressing table
+// from (parent, name) to node, then packs it into the compact sorted form.
+// Both exist only while building. Names are views: into the central
+// directory's own name pool when the entry's name needed no normalising
+// (nearly always), else into a copy kept here. On a VM each page a mount
+// touches for the first time costs about 10 µs: a node holding its own
+// name string and child map, and a heap block per child, made this
+// builder's memory three times what it is now, and the parse's page
+// faults were most of the time to ready.
 class LayerIndexBuilder {
  public:
   LayerIndexBuilder(const CentralDirectory& directory, int64_t implied_mtime)
       : directory_(directory), implied_mtime_(implied_mtime) {
-    nodes_.push_back(BuildNode{.name = {}, .type = NodeType::kDirectory,
-                               .mode = 0755, .mtime = implied_mtime});
+    nodes_.push_back(BuildNode{.type = NodeType::kDirectory, .mode = 0755,
+                               .mtime = implied_mtime});
     for (const std::string& w : directory.warnings()) index_.warnings_.push_back({"(central directory)", w});
   }
 
@@ -88,6 +96,7 @@ class LayerIndexBuilder {
     // index stays proportional to the central directory.
     node_budget_ = 4 * uint64_t(records.size()) + kImpliedDirectoryAllowance;
     nodes_.reserve(records.size() + records.size() / 4 + 1);
+    GrowTable(records.size() + records.size() / 4 + 1);
     for (uint32_t i = 0; i < records.size(); ++i) {
       AddRecord(i, records[i]);
       if (nodes_.size() > node_budget_) {
@@ -100,24 +109,15 @@ class LayerIndexBuilder {
   }
 
  private:
-  // Children are looked up by the string_view of a path component: the
-  // transparent hash and equality find them without building a string
-  // (one allocation per component of every entry otherwise).
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Children = std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>>;
-
   struct BuildNode {
-    std::string name;
+    std::string_view name;     // into the directory's names or interned_
+    uint32_t parent = kNoNode;
+    uint32_t record = kNoRecord;
     NodeType type = NodeType::kDirectory;
     uint16_t mode = 0755;
+    bool explicit_entry = false;
     int64_t mtime = 0;
     uint64_t size = 0;
-    uint32_t record = kNoRecord;
-    bool explicit_entry = false;
-    Children children;
   };
 
   void Warn(std::string_view raw, std::string reason) {
@@ -125,30 +125,67 @@ class LayerIndexBuilder {
     index_.warnings_.push_back({Printable(raw), std::move(reason)});
   }
 
-  uint32_t NewNode(BuildNode node) {
-    nodes_.push_back(std::move(node));
-    return uint32_t(nodes_.size() - 1);
+  // --- the (parent, name) -> node table: slots hold node ids; a slot's key
+  // is its node's own parent and name. Replacing a node rewrites its slot.
+
+  static size_t Hash(uint32_t parent, std::string_view name) {
+    return std::hash<std::string_view>{}(name) ^ (size_t(parent) * 0x9e3779b97f4a7c15ull);
   }
 
-  uint32_t ImpliedDirectory(std::string_view name) {
-    return NewNode(BuildNode{.name = std::string(name), .type = NodeType::kDirectory,
-                             .mode = 0755, .mtime = implied_mtime_});
+  // The slot of (parent, name): the one holding it, or the empty one where
+  // it would go.
+  uint32_t& Slot(uint32_t parent, std::string_view name) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(parent, name) & mask;; i = (i + 1) & mask) {
+      uint32_t id = slots_[i];
+      if (id == kNoNode || (nodes_[id].parent == parent && nodes_[id].name == name)) {
+        return slots_[i];
+      }
+    }
   }
+
+  void GrowTable(size_t entries) {
+    size_t size = 16;
+    while (size < 2 * entries) size *= 2;
+    if (size <= slots_.size()) return;
+    std::vector<uint32_t> old = std::exchange(slots_, std::vector<uint32_t>(size, kNoNode));
+    for (uint32_t id : old) {
+      if (id != kNoNode) Slot(nodes_[id].parent, nodes_[id].name) = id;
+    }
+  }
+
+  // Adds `node` as (node.parent, node.name), replacing whatever had that
+  // name there.
+  uint32_t Put(BuildNode node) {
+    if (2 * (table_used_ + 1) > slots_.size()) GrowTable(table_used_ + 1);
+    nodes_.push_back(node);
+    const uint32_t id = uint32_t(nodes_.size() - 1);
+    uint32_t& slot = Slot(node.parent, node.name);
+    if (slot == kNoNode) ++table_used_;
+    slot = id;
+    names_bytes_ += node.name.size();
+    return id;
+  }
+
+  uint32_t Find(uint32_t parent, std::string_view name) { return Slot(parent, name); }
 
   // Returns the directory node for `part` under `parent`, creating an
   // implied one or replacing a non-directory in the way.
   uint32_t DescendInto(uint32_t parent, std::string_view part) {
-    auto& children = nodes_[parent].children;
-    auto it = children.find(part);
-    if (it != children.end()) {
-      if (nodes_[it->second].type == NodeType::kDirectory) return it->second;
-      uint32_t dir = ImpliedDirectory(part);
-      nodes_[parent].children.find(part)->second = dir;  // `it` died with the push
-      return dir;
+    uint32_t found = Find(parent, part);
+    if (found != kNoNode && nodes_[found].type == NodeType::kDirectory) return found;
+    return Put(BuildNode{.name = part, .parent = parent, .type = NodeType::kDirectory,
+                         .mode = 0755, .mtime = implied_mtime_});
+  }
+
+  // The normalised path as a view that outlives the builder's loop: the
+  // raw name itself when normalising left it as it was.
+  std::string_view StablePath(std::string_view raw, std::string&& path) {
+    if (raw.substr(0, path.size()) == path &&
+        (raw.size() == path.size() || (raw.size() == path.size() + 1 && raw.back() == '/'))) {
+      return raw.substr(0, path.size());
     }
-    uint32_t dir = ImpliedDirectory(part);
-    nodes_[parent].children.emplace(std::string(part), dir);
-    return dir;
+    return interned_.emplace_back(std::move(path));
   }
 
   void AddRecord(uint32_t index, const ZipRecord& record) {
@@ -173,10 +210,10 @@ class LayerIndexBuilder {
       if (kind.type != NodeType::kDirectory) Warn(raw, "skipped: names the root");
       return;  // "./" and "/" entries: the root keeps its defaults
     }
-    Place(path->path, index, record, kind);
+    Place(StablePath(raw, std::move(path->path)), index, record, kind);
   }
 
-  void Place(const std::string& path, uint32_t index, const ZipRecord& record,
+  void Place(std::string_view path, uint32_t index, const ZipRecord& record,
              const EntryKind& kind) {
     uint32_t parent = 0;
     std::string_view rest = path;
@@ -185,47 +222,61 @@ class LayerIndexBuilder {
       rest = rest.substr(slash + 1);
     }
     std::string_view leaf = rest;
-    auto& siblings = nodes_[parent].children;
-    auto it = siblings.find(leaf);
-    if (kind.type == NodeType::kDirectory && it != siblings.end() &&
-        nodes_[it->second].type == NodeType::kDirectory) {
+    uint32_t found = Find(parent, leaf);
+    if (kind.type == NodeType::kDirectory && found != kNoNode &&
+        nodes_[found].type == NodeType::kDirectory) {
       // A directory entry over a directory merges: it only sets attributes.
-      BuildNode& dir = nodes_[it->second];
+      BuildNode& dir = nodes_[found];
       dir.mode = kind.mode;
       dir.mtime = record.mtime;
       dir.explicit_entry = true;
       return;
     }
-    BuildNode node{.name = std::string(leaf), .type = kind.type, .mode = kind.mode,
-                   .mtime = record.mtime, .record = index, .explicit_entry = true};
+    BuildNode node{.name = leaf, .parent = parent, .record = index, .type = kind.type,
+                   .mode = kind.mode, .explicit_entry = true, .mtime = record.mtime};
     if (kind.type == NodeType::kDirectory) {
       node.record = kNoRecord;
     } else {
       node.size = record.uncompressed_size <= kMaxEntrySize ? record.uncompressed_size
                   : record.compressed_size <= kMaxEntrySize ? record.compressed_size : 0;
     }
-    const bool replaces = it != siblings.end();
-    uint32_t id = NewNode(std::move(node));
-    auto& children = nodes_[parent].children;  // NewNode may have moved the nodes
-    if (replaces) {
-      children.find(leaf)->second = id;  // replaces whatever was there
-    } else {
-      children.emplace(std::string(leaf), id);
+    Put(node);  // replaces whatever was there
+  }
+
+  // The live children of every node, grouped by parent from the table:
+  // children of node n are child_ids[child_start[n] .. child_start[n + 1]).
+  void GroupChildren(std::vector<uint32_t>& child_start, std::vector<uint32_t>& child_ids) {
+    child_start.assign(nodes_.size() + 1, 0);
+    for (uint32_t id : slots_) {
+      if (id != kNoNode) ++child_start[nodes_[id].parent + 1];
+    }
+    for (size_t n = 0; n < nodes_.size(); ++n) child_start[n + 1] += child_start[n];
+    child_ids.resize(table_used_);
+    std::vector<uint32_t> next(child_start.begin(), child_start.end() - 1);
+    for (uint32_t id : slots_) {
+      if (id != kNoNode) child_ids[next[nodes_[id].parent]++] = id;
     }
   }
 
   // Depth-first copy of the live tree into the compact arrays; replaced
-  // nodes are unreachable and so dropped here.
+  // nodes, and all below a replaced directory, are unreachable and so
+  // dropped here.
   LayerIndex Pack() {
+    std::vector<uint32_t> child_start, child_ids;
+    GroupChildren(child_start, child_ids);
     index_.nodes_.reserve(nodes_.size());
+    index_.children_.reserve(child_ids.size());
+    index_.names_.reserve(names_bytes_);
     index_.nodes_.push_back(Compact(nodes_[0]));
     std::vector<std::pair<uint32_t, uint32_t>> stack = {{0, kRootNode}};
+    std::vector<std::pair<std::string_view, uint32_t>> sorted;
     while (!stack.empty()) {
       auto [build_id, packed_id] = stack.back();
       stack.pop_back();
-      BuildNode& b = nodes_[build_id];
-      std::vector<std::pair<std::string_view, uint32_t>> sorted(b.children.begin(),
-                                                                 b.children.end());
+      sorted.clear();
+      for (uint32_t k = child_start[build_id]; k < child_start[build_id + 1]; ++k) {
+        sorted.emplace_back(nodes_[child_ids[k]].name, child_ids[k]);
+      }
       std::sort(sorted.begin(), sorted.end());
       index_.nodes_[packed_id].first_child = uint32_t(index_.children_.size());
       index_.nodes_[packed_id].child_count = uint32_t(sorted.size());
@@ -264,7 +315,11 @@ class LayerIndexBuilder {
   const CentralDirectory& directory_;
   int64_t implied_mtime_;
   uint64_t node_budget_ = 0;
-  std::vector<BuildNode> nodes_;
+  std::vector<BuildNode> nodes_;  // nodes_[0] is the root; replaced ones stay
+  std::vector<uint32_t> slots_;   // the table; a power of two, at most half full
+  size_t table_used_ = 0;
+  size_t names_bytes_ = 0;        // of every node put: bounds the packed pool
+  std::deque<std::string> interned_;  // normalised paths unlike their raw names
   LayerIndex index_;
 };
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fs/source/local_file.h"
+#include "tests/support/memory_source.h"
 #include "tests/support/test_files.h"
 #include "tests/support/zip_builder.h"
 #include "tests/support/zip_patch.h"
@@ -540,6 +541,46 @@ TEST_F(CentralDirectoryTest, Exactly65535Entries) {
   std::string path = ManyEntries(dir_, "ffff.zip", 65535);
   CentralDirectory dir = MustRead(path);
   EXPECT_EQ(dir.records().size(), 65535u);
+}
+
+TEST_F(CentralDirectoryTest, AWindowedReadOfALongDirectoryEqualsAReadInOnePiece) {
+  // A local file's directory is read through a 64 KiB window that moves
+  // along the walk; a source that prefers one read gets it in one piece.
+  // Records straddle the window's edges, and one is longer than the
+  // window itself (a 60,000-byte extra field after a 9,000-byte name).
+  ZipBuilder zip;
+  for (int i = 0; i < 3000; ++i) {
+    zip.File("dir" + std::to_string(i % 37) + "/" + std::string(size_t(i % 91), 'n') +
+                 std::to_string(i),
+             std::to_string(i));
+    if (i % 250 == 0) zip.ExtraField(0xcafe, std::string(size_t(100 + i), 'x'));
+    if (i == 1500) {
+      zip.File(std::string(9000, 'L'), "long");
+      zip.ExtraField(0xbeef, std::string(60000, 'y'));
+    }
+  }
+  std::string path = Write(zip);
+  CentralDirectory windowed = MustRead(path);
+  testing_source::MemorySource memory(path, ReadFile(path));
+  ASSERT_FALSE(memory.cheap_small_reads());
+  Result<CentralDirectory> whole = CentralDirectory::Read(memory);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_EQ(memory.reads(), 3u) << "the end record, a look for a zip64 locator, then the "
+                                   "directory in one read";
+  ASSERT_EQ(windowed.records().size(), 3001u);
+  ASSERT_EQ(whole->records().size(), windowed.records().size());
+  for (size_t i = 0; i < windowed.records().size(); ++i) {
+    const ZipRecord& a = windowed.records()[i];
+    const ZipRecord& b = whole->records()[i];
+    ASSERT_EQ(windowed.name(a), whole->name(b)) << "record " << i;
+    EXPECT_EQ(a.local_header_offset, b.local_header_offset) << "record " << i;
+    EXPECT_EQ(a.compressed_size, b.compressed_size) << "record " << i;
+    EXPECT_EQ(a.uncompressed_size, b.uncompressed_size) << "record " << i;
+    EXPECT_EQ(a.crc32, b.crc32) << "record " << i;
+    EXPECT_EQ(a.mtime, b.mtime) << "record " << i;
+  }
+  EXPECT_EQ(windowed.name(windowed.records()[1501]), std::string(9000, 'L'));
+  EXPECT_EQ(windowed.name(windowed.records()[3000]), "dir2/" + std::string(87, 'n') + "2999");
 }
 
 }  // namespace
