@@ -14,11 +14,13 @@
 
 namespace layerfs {
 
-// Serves `layers` (opened by the command line, in Layers order) on
-// options.mountpoint. options.layers (or options.function_config) names
-// them as the user did, for SIGHUP to re-read; `remote` is what opened
-// them, kept for every later stack (mount/remote_options.h).
-int RunMount(const MountOptions& options, LayerStack layers,
+// Serves the layers `open_layers` opens (the command line's opener, in
+// Layers order; the daemon runs it after it forks, and its failure is the
+// command's) on options.mountpoint. options.layers (or
+// options.function_config) names them as the user did, for SIGHUP to
+// re-read; `remote` is what opens them, kept for every later stack
+// (mount/remote_options.h).
+int RunMount(const MountOptions& options, const StackOpener& open_layers,
              std::shared_ptr<RemoteContext> remote);
 
 // Unmounts `mountpoint`, stale or live. `lazy` detaches it even while

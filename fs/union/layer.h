@@ -3,6 +3,7 @@
 // every FUSE worker through shared_ptr<const Layer>.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,5 +35,9 @@ class Layer {
 
 // The opened layers of one stack, in Layers order (the last wins).
 using LayerStack = std::vector<std::shared_ptr<const Layer>>;
+
+// Opens a stack when called, for a caller that decides where and when
+// the parse runs (the daemon runs the command line's after it forks).
+using StackOpener = std::function<Result<LayerStack>()>;
 
 }  // namespace layerfs

@@ -189,12 +189,12 @@ int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
   // The daemon keeps the context: every later stack shares its cache and
   // block budget.
   auto remote = std::make_shared<RemoteContext>(*options);
-  Result<LayerStack> layers = OpenMountStack(*options, flags, *remote);
-  if (!layers.ok()) {
-    err << "layerfs: " << layers.status().message() << "; nothing mounted\n";
-    return kExitFailed;
-  }
-  return daemon.mount(*options, std::move(*layers), std::move(remote));
+  // Run by the daemon once it has forked (see RunMount); its error, with
+  // "; nothing mounted", is the command's.
+  const StackOpener open_layers = [&options, flags, remote] {
+    return OpenMountStack(*options, flags, *remote);
+  };
+  return daemon.mount(*options, open_layers, std::move(remote));
 }
 
 }  // namespace

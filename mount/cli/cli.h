@@ -21,9 +21,10 @@ namespace layerfs {
 // does not link the libfuse adapter: main.cc, the one place that knows
 // both, fills this in.
 struct DaemonEntry {
-  // Serves the opened `layers` as options say, opening later stacks with
-  // `remote`; returns the exit code.
-  std::function<int(const MountOptions& options, LayerStack layers,
+  // Serves the stack `open_layers` opens (it runs after the daemon forks)
+  // as options say, opening later stacks with `remote`; returns the exit
+  // code.
+  std::function<int(const MountOptions& options, const StackOpener& open_layers,
                     std::shared_ptr<RemoteContext> remote)>
       mount;
   // Unmounts a mountpoint (lazily: detached while files are open).

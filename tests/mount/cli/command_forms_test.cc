@@ -27,7 +27,7 @@ struct CliRun {
 CliRun RunArgs(const Args& args) {
   CliRun run;
   DaemonEntry daemon{
-      .mount = [](const MountOptions&, LayerStack, std::shared_ptr<RemoteContext>) {
+      .mount = [](const MountOptions&, const StackOpener&, std::shared_ptr<RemoteContext>) {
         ADD_FAILURE() << "nothing here should reach the daemon";
         return kExitFailed;
       },
