@@ -288,6 +288,10 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
   std::atomic<bool> stop_merging{false};
   std::thread after_mount([&] {
     if (!AnnounceReady(options, se.get(), readiness)) return;
+    // The parse's scratch memory (the index builders', the directory
+    // windows') was freed into the heaps, which keep it resident: give it
+    // back, or it stays in the daemon's RSS for its whole life.
+    ::malloc_trim(0);
     ::setpriority(PRIO_PROCESS, ::gettid(), 10);
     std::shared_ptr<const UnionView> view = state.Current();  // pinned while it runs
     view->MergeAll(stop_merging);

@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "fs/lambda/stack_resolver.h"
+#include "fs/source/curl_global.h"
 #include "fs/source/open_source.h"
 #include "mount/cli/remount_command.h"
 #include "mount/cli/env_command.h"
@@ -189,10 +190,22 @@ int RunMountCommand(Result<MountOptions> options, const LambdaMountFlags* flags,
   // The daemon keeps the context: every later stack shares its cache and
   // block budget.
   auto remote = std::make_shared<RemoteContext>(*options);
-  // Run by the daemon once it has forked (see RunMount); its error, with
-  // "; nothing mounted", is the command's.
-  const StackOpener open_layers = [&options, flags, remote] {
-    return OpenMountStack(*options, flags, *remote);
+  Result<ResolvedStack> stack = ResolveMountStack(*options);
+  if (!stack.ok()) {
+    err << "layerfs: " << stack.status().message() << "; nothing mounted\n";
+    return kExitFailed;
+  }
+  // A stack with remote layers loads libcurl here, before the daemon
+  // forks: the daemon then maps its 30 libraries without their pages, and
+  // touches only those its transfers run. Loaded and initialised in the
+  // daemon, they were 7 MiB of its RSS (the bound is cache + 32 MiB).
+  if (std::any_of(stack->zips.begin(), stack->zips.end(), IsRemoteSource)) {
+    EnsureCurlInitialised();
+  }
+  // Opened by the daemon once it has forked (see RunMount); its error,
+  // with "; nothing mounted", is the command's.
+  const StackOpener open_layers = [&options, flags, remote, &stack] {
+    return OpenResolvedStack(std::move(*stack), *options, flags, *remote);
   };
   return daemon.mount(*options, open_layers, std::move(remote));
 }

@@ -20,30 +20,38 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
 
 Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags,
                                   RemoteContext& remote) {
-  Result<ResolvedStack> stack = ResolveStackRequest(
-      StackRequest{.layers = options.layers,
-                   .function_config = options.function_config,
-                   .store_dir = options.store_dir},
-      options.aws);
+  Result<ResolvedStack> stack = ResolveMountStack(options);
   if (!stack.ok()) return stack.status();
-  Result<LayerStack> opened = OpenLayers(stack->zips, remote.ForStack(*stack, options.store_dir));
+  return OpenResolvedStack(std::move(*stack), options, flags, remote);
+}
+
+Result<ResolvedStack> ResolveMountStack(const MountOptions& options) {
+  return ResolveStackRequest(StackRequest{.layers = options.layers,
+                                          .function_config = options.function_config,
+                                          .store_dir = options.store_dir},
+                             options.aws);
+}
+
+Result<LayerStack> OpenResolvedStack(ResolvedStack stack, const MountOptions& options,
+                                     const LambdaMountFlags* flags, RemoteContext& remote) {
+  Result<LayerStack> opened = OpenLayers(stack.zips, remote.ForStack(stack, options.store_dir));
   if (!opened.ok()) return opened.status();
   LayerStack layers = std::move(*opened);
   for (size_t i = 0; i < layers.size(); ++i) {
-    stack->layers[i].unzipped_bytes = UnzippedBytes(layers[i]->archive());
+    stack.layers[i].unzipped_bytes = UnzippedBytes(layers[i]->archive());
   }
-  FunctionTarget target = TargetOf(*stack);
+  FunctionTarget target = TargetOf(stack);
   if (flags != nullptr && !flags->code.empty()) {
     Result<uint64_t> code = MeasureFunctionCode(flags->code);
     if (!code.ok()) return Status::InvalidArgument("--code: " + code.status().message());
     target.code_unzipped_bytes = *code;
   }
   if (flags == nullptr) {
-    for (const std::string& w : ResolutionWarnings(*stack)) spdlog::warn("{}", w);
+    for (const std::string& w : ResolutionWarnings(stack)) spdlog::warn("{}", w);
     return layers;
   }
   std::vector<Finding> findings = CheckStackRules(
-      stack->layers, target, RuleOptions{.enforce_layer_limit = !flags->no_limits});
+      stack.layers, target, RuleOptions{.enforce_layer_limit = !flags->no_limits});
   for (const Finding& f : findings) {
     if (f.severity == Severity::kError) {
       spdlog::error("{}", f.message);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fs/base/status.h"
+#include "fs/lambda/stack_resolver.h"
 #include "fs/union/layer.h"
 #include "mount/mount_options.h"
 #include "mount/remote_options.h"
@@ -45,5 +46,13 @@ Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags*
                                   RemoteContext& remote);
 // The same with a context of its own (tests, checks).
 Result<LayerStack> OpenMountStack(MountOptions& options, const LambdaMountFlags* flags);
+
+// OpenMountStack in its two steps, for `layerfs mount`, which resolves
+// before it forks and opens in the daemon: ResolveMountStack fails as
+// OpenMountStack does for what resolving finds (an unknown ARN, a bad
+// configuration); OpenResolvedStack opens and checks the rest.
+Result<ResolvedStack> ResolveMountStack(const MountOptions& options);
+Result<LayerStack> OpenResolvedStack(ResolvedStack stack, const MountOptions& options,
+                                     const LambdaMountFlags* flags, RemoteContext& remote);
 
 }  // namespace layerfs
