@@ -14,6 +14,7 @@
 #include "fs/zip/entry_decoder.h"
 #include "fs/zip/inflate_checkpoints.h"
 #include "fs/zip/inflate_stream.h"
+#include "fs/zip/zip_library.h"
 
 namespace layerfs {
 
@@ -83,10 +84,10 @@ class SourceWindow {
       case ZIP_SOURCE_TELL: return zip_int64_t(pos_);
       case ZIP_SOURCE_ERROR: return zip_error_to_data(&error_, data, len);
       case ZIP_SOURCE_SUPPORTS:
-        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-                                              ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
-                                              ZIP_SOURCE_SUPPORTS, -1);
+        // Open, read, close, stat, error, free, seek, tell, supports: the
+        // constant, not zip_source_make_command_bitmap, whose varargs
+        // zip_library.cc would have to forward.
+        return ZIP_SOURCE_SUPPORTS_SEEKABLE;
       default:
         zip_error_set(&error_, ZIP_ER_OPNOTSUPP, 0);
         return -1;
@@ -295,6 +296,10 @@ Result<ByteBuffer> Archive::ReadWithLibzip(uint32_t index) const {
 
 Result<size_t> Archive::ReadWithLibzip(uint32_t index, std::span<char> out, bool whole) const {
   const ZipRecord& r = record(index);
+  // libzip is opened on first use (fs/zip/zip_library.h).
+  if (std::string why = ZipLibraryError(); !why.empty()) {
+    return Status::Unsupported(EntryLabel(index) + ": " + why);
+  }
   // libzip does not detect a self-extractor prefix: show it only the
   // archive proper, where its offsets are right. `window` outlives `za`,
   // which reads through it.

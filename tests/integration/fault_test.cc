@@ -468,5 +468,67 @@ TEST(FaultTest, UnmountOfABusyMountFailsClearlyAndLazyDetaches) {
       << "daemon " << daemon << " still running 30 s after the last file closed";
 }
 
+// --- libzip missing -------------------------------------------------------
+
+// libzip is opened only when an entry needs it (fs/zip/zip_library.h).
+// When it cannot be loaded, that entry fails with EIO and a log line
+// naming libzip.so.4 and the loader's reason; the entries layerfs decodes
+// itself are served as usual. An empty libzip.so.4 first on the daemon's
+// library path makes the loader refuse it ("file too short").
+TEST(FaultTest, UnloadableLibzipFailsOnlyItsEntriesWithTheReason) {
+  LAYERFS_REQUIRE_FUSE();
+  if (!CanWrite(Compression::kBzip2)) GTEST_SKIP() << "SKIP: this libzip cannot write bzip2";
+  ScratchDir tmp;
+  const std::string stored = Noise(200 << 10, 1);
+  const std::string deflated = Noise(300 << 10, 2);
+  const std::string bzipped = Noise(100 << 10, 3);
+  ZipBuilder zip;
+  zip.File("stored.bin", stored).Compress(Compression::kStore);
+  zip.File("deflated.bin", deflated).Compress(Compression::kDeflate);
+  zip.File("bzip2.bin", bzipped).Compress(Compression::kBzip2);
+  const std::string layer = tmp / "layer.zip";
+  ASSERT_TRUE(zip.Write(layer));
+  const std::string libs = tmp / "libs";
+  ASSERT_EQ(::mkdir(libs.c_str(), 0755), 0) << std::strerror(errno);
+  { std::ofstream empty(libs + "/libzip.so.4"); }
+  const std::string log = tmp / "daemon.log";
+
+  // The mount command (and so its daemon) inherits the variable; ctest
+  // runs each test in its own process.
+  ASSERT_EQ(::setenv("LD_LIBRARY_PATH", libs.c_str(), 1), 0);
+  Mount mount({layer}, tmp / "mnt", "--log-file " + Quote(log));
+  ::unsetenv("LD_LIBRARY_PATH");
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  const std::string m = mount.path();
+  HangGuard guard(m, 120s);
+
+  EXPECT_TRUE(SameBytes(FreshReadAll(m + "/stored.bin").bytes, stored));
+  EXPECT_TRUE(SameBytes(FreshReadAll(m + "/deflated.bin").bytes, deflated));
+  ReadResult r = FreshReadAll(m + "/bzip2.bin");
+  EXPECT_EQ(r.error, EIO) << "got " << r.bytes.size() << " bytes";
+  std::string text = ReadAll(log);
+  EXPECT_NE(text.find("bzip2.bin"), std::string::npos) << text;
+  EXPECT_NE(text.find("cannot load libzip.so.4"), std::string::npos) << text;
+  EXPECT_NE(text.find("file too short"), std::string::npos) << text;
+}
+
+// Without the planted library the same entry reads through libzip.
+TEST(FaultTest, LibzipIsOpenedForAnEntryOnlyItDecodes) {
+  LAYERFS_REQUIRE_FUSE();
+  if (!CanWrite(Compression::kBzip2)) GTEST_SKIP() << "SKIP: this libzip cannot write bzip2";
+  ScratchDir tmp;
+  const std::string bzipped = Noise(100 << 10, 4);
+  ZipBuilder zip;
+  zip.File("bzip2.bin", bzipped).Compress(Compression::kBzip2);
+  const std::string layer = tmp / "layer.zip";
+  ASSERT_TRUE(zip.Write(layer));
+  Mount mount({layer}, tmp / "mnt");
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  HangGuard guard(mount.path(), 120s);
+  ReadResult r = FreshReadAll(mount.path() + "/bzip2.bin");
+  EXPECT_EQ(r.error, 0) << std::strerror(r.error);
+  EXPECT_TRUE(SameBytes(r.bytes, bzipped));
+}
+
 }  // namespace
 }  // namespace layerfs::test
