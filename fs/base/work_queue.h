@@ -7,7 +7,8 @@
 // The thread starts with the first jobs, not with the queue: a thread's
 // start costs a quarter of a millisecond on a VM, paid at mount time by
 // every queue a mount makes though most get work only later. It inherits
-// the signal mask of the thread that pushed them first.
+// the signal mask and the nice value of the thread that pushes first: a
+// queue fed from a low-priority thread runs at that priority.
 //
 // Thread-safety: Push() may be called from any thread; mu_ guards the
 // queue, stop_ and thread_. `work` runs on the worker thread only, outside

@@ -40,33 +40,31 @@ uint64_t DefaultSpillSize(const std::string& dir) {
   return std::min(*free / 4, kDefaultSpillCeiling);
 }
 
-SpillStore::SpillStore(SpillOptions options)
-    : options_(std::move(options)), worker_count_(std::max(1u, options_.workers)) {}
-
-SpillStore::~SpillStore() {
-  std::vector<std::thread> workers;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-    workers = std::move(workers_);
-  }
-  work_cv_.notify_all();
-  for (std::thread& t : workers) t.join();
-}
-
-// The workers start with the first job, not with the mount: a thread's
-// start costs a quarter of a millisecond here, and most mounts spill
-// nothing until a large entry is read.
-void SpillStore::StartWorkersLocked() {
-  if (!workers_.empty() || stop_) return;
+SpillStore::SpillStore(SpillOptions options) : options_(std::move(options)) {
+  if (!enabled()) return;
+  // Started here, on the daemon's main thread, not with the first job: a
+  // thread takes the nice value of the thread that starts it, and the
+  // first job may come from the low-priority merge (library prefetch),
+  // which made every later fill, a reader's included, run at nice 10.
   // The workers take no signals: the daemon waits for its own (SIGHUP) on
   // one thread, and a signal must never land on a worker instead. They
   // inherit the mask of the thread that starts them.
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &saved);
-  for (unsigned i = 0; i < worker_count_; ++i) workers_.emplace_back([this] { Work(); });
+  for (unsigned i = 0; i < std::max(1u, options_.workers); ++i) {
+    workers_.emplace_back([this] { Work(); });
+  }
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+SpillStore::~SpillStore() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
 }
 
 void SpillStore::Log(const std::string& line) {
@@ -146,14 +144,13 @@ std::shared_ptr<EntrySpill> SpillStore::AcquireImpl(std::shared_ptr<const Layer>
   used_ += size;
   // With a worker free, the fill starts now: readers may wait for it from
   // their first read (which usually follows this call at once).
-  if (running_ + queue_.size() < worker_count_) spill->Start();
+  if (running_ + queue_.size() < workers_.size()) spill->Start();
   EnqueueLocked({spill, std::move(layer), record, data_offset, prefetch});
   work_cv_.notify_one();
   return spill;
 }
 
 void SpillStore::EnqueueLocked(Job job) {
-  StartWorkersLocked();
   if (job.prefetch) {
     queue_.push_back(std::move(job));
     return;

@@ -16,12 +16,11 @@
 // is reported once through `log` and never as an error to a reader.
 //
 // Thread-safety: all methods may be called from any thread. mu_ guards the
-// LRU, the map, used_, the queue, stop_ and workers_ (started with the
-// first job); work_cv_ wakes the workers.
+// LRU, the map, used_, the queue and stop_; work_cv_ wakes the workers.
 // Counters are atomics. The workers hold what they fill (the EntrySpill
 // and its layer) by shared_ptr, so eviction or a remount never frees them
 // under a worker; the destructor stops and joins the workers. Workers block
-// every signal (they inherit a full mask from StartWorkersLocked).
+// every signal (they inherit a full mask from the constructor).
 #pragma once
 
 #include <atomic>
@@ -114,12 +113,11 @@ class SpillStore {
                                           uint64_t data_offset, const CacheKey& key,
                                           bool prefetch);
   // Queues a job: a reader's before the first prefetched one, a
-  // prefetched one last; starts the workers with the first. mu_ held.
+  // prefetched one last. mu_ held.
   void EnqueueLocked(Job job);
   // Moves the queued prefetch job of `spill`, if any, to the readers' part
   // of the queue. mu_ held.
   void PromoteLocked(const std::shared_ptr<EntrySpill>& spill);
-  void StartWorkersLocked();
 
   bool MakeRoomLocked(uint64_t size);
   Result<UniqueFd> OpenSpillFile() const;
@@ -130,7 +128,6 @@ class SpillStore {
   void Forget(const std::shared_ptr<EntrySpill>& spill);
 
   const SpillOptions options_;
-  const unsigned worker_count_;
 
   mutable std::mutex mu_;  // guards everything below up to the counters
   std::condition_variable work_cv_;
@@ -147,7 +144,7 @@ class SpillStore {
   std::atomic<uint64_t> evictions_{0};
   std::atomic<uint64_t> failures_{0};
 
-  std::vector<std::thread> workers_;  // guarded by mu_; empty until the first job
+  std::vector<std::thread> workers_;  // last: started once the rest exists
 };
 
 }  // namespace layerfs
