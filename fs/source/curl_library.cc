@@ -1,13 +1,13 @@
 #include "fs/source/curl_library.h"
 
-#include <dlfcn.h>
-
 #include <cstdarg>
 
 // The definitions below must not be rewritten by curl's type-checking
 // macros (typecheck-gcc.h wraps curl_easy_setopt and curl_easy_getinfo).
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+
+#include "fs/base/shared_library.h"
 
 namespace layerfs {
 
@@ -19,7 +19,8 @@ using AnyFunction = void (*)();
 
 // The libcurl entry points the remote sources use, resolved once.
 struct CurlLibrary {
-  std::string error;  // empty when every symbol below resolved
+  SharedLibrary library{"libcurl.so.4", "libcurl.so.4 (Debian package libcurl4)"};
+  std::string error;  // empty when the library and every symbol below resolved
   CURLcode (*global_init)(long) = nullptr;
   void (*global_cleanup)() = nullptr;
   CURL* (*easy_init)() = nullptr;
@@ -33,34 +34,18 @@ struct CurlLibrary {
   void (*slist_free_all)(curl_slist*) = nullptr;
 
   CurlLibrary() {
-    // RTLD_LOCAL keeps libcurl's dependencies out of the global symbol
-    // namespace; the handle lives as long as the process (header).
-    void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) {
-      const char* why = dlerror();
-      error = std::string("cannot load libcurl.so.4 (Debian package libcurl4): ") +
-              (why != nullptr ? why : "unknown reason");
-      return;
-    }
-    Resolve(lib, global_init, "curl_global_init");
-    Resolve(lib, global_cleanup, "curl_global_cleanup");
-    Resolve(lib, easy_init, "curl_easy_init");
-    Resolve(lib, easy_cleanup, "curl_easy_cleanup");
-    Resolve(lib, easy_reset, "curl_easy_reset");
-    Resolve(lib, easy_perform, "curl_easy_perform");
-    Resolve(lib, easy_setopt, "curl_easy_setopt");
-    Resolve(lib, easy_getinfo, "curl_easy_getinfo");
-    Resolve(lib, easy_strerror, "curl_easy_strerror");
-    Resolve(lib, slist_append, "curl_slist_append");
-    Resolve(lib, slist_free_all, "curl_slist_free_all");
-  }
-
-  template <typename F>
-  void Resolve(void* lib, F& fn, const char* name) {
-    fn = reinterpret_cast<F>(dlsym(lib, name));
-    if (fn == nullptr && error.empty()) {
-      error = std::string("libcurl.so.4 has no ") + name;
-    }
+    library.Resolve(global_init, "curl_global_init");
+    library.Resolve(global_cleanup, "curl_global_cleanup");
+    library.Resolve(easy_init, "curl_easy_init");
+    library.Resolve(easy_cleanup, "curl_easy_cleanup");
+    library.Resolve(easy_reset, "curl_easy_reset");
+    library.Resolve(easy_perform, "curl_easy_perform");
+    library.Resolve(easy_setopt, "curl_easy_setopt");
+    library.Resolve(easy_getinfo, "curl_easy_getinfo");
+    library.Resolve(easy_strerror, "curl_easy_strerror");
+    library.Resolve(slist_append, "curl_slist_append");
+    library.Resolve(slist_free_all, "curl_slist_free_all");
+    error = library.error();
   }
 
   bool ok() const { return error.empty(); }

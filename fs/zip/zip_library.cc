@@ -1,7 +1,8 @@
 #include "fs/zip/zip_library.h"
 
-#include <dlfcn.h>
 #include <zip.h>
+
+#include "fs/base/shared_library.h"
 
 namespace layerfs {
 
@@ -9,7 +10,9 @@ namespace {
 
 // The libzip entry points archive.cc uses, resolved once.
 struct ZipLibrary {
-  std::string error;  // empty when every symbol below resolved
+  SharedLibrary library{"libzip.so.4", "libzip.so.4 (Debian package libzip4), needed for this "
+                        "entry's compression method"};
+  std::string error;  // empty when the library and every symbol below resolved
   void (*discard)(zip_t*) = nullptr;
   void (*error_fini)(zip_error_t*) = nullptr;
   void (*error_init)(zip_error_t*) = nullptr;
@@ -29,40 +32,23 @@ struct ZipLibrary {
   const char* (*strerror)(zip_t*) = nullptr;
 
   ZipLibrary() {
-    // RTLD_LOCAL keeps libzip's dependencies out of the global symbol
-    // namespace; the handle lives as long as the process (header).
-    void* lib = dlopen("libzip.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) {
-      const char* why = dlerror();
-      error = std::string("cannot load libzip.so.4 (Debian package libzip4), needed for this "
-                          "entry's compression method: ") +
-              (why != nullptr ? why : "unknown reason");
-      return;
-    }
-    Resolve(lib, discard, "zip_discard");
-    Resolve(lib, error_fini, "zip_error_fini");
-    Resolve(lib, error_init, "zip_error_init");
-    Resolve(lib, error_set, "zip_error_set");
-    Resolve(lib, error_to_data, "zip_error_to_data");
-    Resolve(lib, fclose, "zip_fclose");
-    Resolve(lib, file_strerror, "zip_file_strerror");
-    Resolve(lib, fopen_index, "zip_fopen_index");
-    Resolve(lib, fread, "zip_fread");
-    Resolve(lib, get_name, "zip_get_name");
-    Resolve(lib, open_from_source, "zip_open_from_source");
-    Resolve(lib, source_free, "zip_source_free");
-    Resolve(lib, source_function_create, "zip_source_function_create");
-    Resolve(lib, source_seek_compute_offset, "zip_source_seek_compute_offset");
-    Resolve(lib, stat_init, "zip_stat_init");
-    Resolve(lib, strerror, "zip_strerror");
-  }
-
-  template <typename F>
-  void Resolve(void* lib, F& fn, const char* name) {
-    fn = reinterpret_cast<F>(dlsym(lib, name));
-    if (fn == nullptr && error.empty()) {
-      error = std::string("libzip.so.4 has no ") + name;
-    }
+    library.Resolve(discard, "zip_discard");
+    library.Resolve(error_fini, "zip_error_fini");
+    library.Resolve(error_init, "zip_error_init");
+    library.Resolve(error_set, "zip_error_set");
+    library.Resolve(error_to_data, "zip_error_to_data");
+    library.Resolve(fclose, "zip_fclose");
+    library.Resolve(file_strerror, "zip_file_strerror");
+    library.Resolve(fopen_index, "zip_fopen_index");
+    library.Resolve(fread, "zip_fread");
+    library.Resolve(get_name, "zip_get_name");
+    library.Resolve(open_from_source, "zip_open_from_source");
+    library.Resolve(source_free, "zip_source_free");
+    library.Resolve(source_function_create, "zip_source_function_create");
+    library.Resolve(source_seek_compute_offset, "zip_source_seek_compute_offset");
+    library.Resolve(stat_init, "zip_stat_init");
+    library.Resolve(strerror, "zip_strerror");
+    error = library.error();
   }
 
   bool ok() const { return error.empty(); }
