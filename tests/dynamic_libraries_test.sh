@@ -15,7 +15,7 @@ set -euo pipefail
 binary="$1"
 allowed='^(libc\.so\.6|libm\.so\.6|libisal\.so\.2|ld-linux-x86-64\.so\.2)$'
 if [ "${2:-}" = sanitized ]; then
-  allowed='^(libc\.so\.6|libm\.so\.6|libisal\.so\.2|ld-linux-x86-64\.so\.2|libstdc\+\+\.so\.6|libgcc_s\.so\.1|lib[atu]+san\.so\.[0-9]+)$'
+  allowed='^(libc\.so\.6|libm\.so\.6|libisal\.so\.2|ld-linux-x86-64\.so\.2|libstdc\+\+\.so\.6|libgcc_s\.so\.1|lib(asan|tsan|ubsan|lsan)\.so\.[0-9]+)$'
 fi
 
 needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*Shared library: \[\(.*\)\]/\1/p')
