@@ -8,13 +8,13 @@
 #include <cstring>
 
 #include "fs/base/printable.h"
+#include "fs/base/shared_library.h"
 #include "fs/source/open_source.h"
 
 #include "fs/zip/compression_method.h"
 #include "fs/zip/entry_decoder.h"
 #include "fs/zip/inflate_checkpoints.h"
 #include "fs/zip/inflate_stream.h"
-#include "fs/zip/zip_library.h"
 
 namespace layerfs {
 
@@ -27,11 +27,66 @@ constexpr size_t kLocalHeaderSize = 30;
 // header. A longer one costs only a second read.
 constexpr uint64_t kLocalExtraAllowance = 64;
 
+// libzip, opened with dlopen at the first entry that needs it rather than
+// linked: it and what it pulls in (libcrypto, libbz2, libz) cost every
+// command about 5 ms before main(), and only entries in methods layerfs
+// does not decode (bzip2...) use it. Its entry points, resolved once;
+// when it cannot be loaded `error` says why and only those entries fail.
+struct ZipLibrary {
+  SharedLibrary library{"libzip.so.4", "libzip.so.4 (Debian package libzip4), needed for this "
+                        "entry's compression method"};
+  std::string error;  // empty when the library and every symbol below resolved
+  void (*discard)(zip_t*) = nullptr;
+  void (*error_fini)(zip_error_t*) = nullptr;
+  void (*error_init)(zip_error_t*) = nullptr;
+  void (*error_set)(zip_error_t*, int, int) = nullptr;
+  zip_int64_t (*error_to_data)(const zip_error_t*, void*, zip_uint64_t) = nullptr;
+  int (*fclose)(zip_file_t*) = nullptr;
+  const char* (*file_strerror)(zip_file_t*) = nullptr;
+  zip_file_t* (*fopen_index)(zip_t*, zip_uint64_t, zip_flags_t) = nullptr;
+  zip_int64_t (*fread)(zip_file_t*, void*, zip_uint64_t) = nullptr;
+  const char* (*get_name)(zip_t*, zip_uint64_t, zip_flags_t) = nullptr;
+  zip_t* (*open_from_source)(zip_source_t*, int, zip_error_t*) = nullptr;
+  void (*source_free)(zip_source_t*) = nullptr;
+  zip_source_t* (*source_function_create)(zip_source_callback, void*, zip_error_t*) = nullptr;
+  zip_int64_t (*source_seek_compute_offset)(zip_uint64_t, zip_uint64_t, void*, zip_uint64_t,
+                                            zip_error_t*) = nullptr;
+  void (*stat_init)(zip_stat_t*) = nullptr;
+  const char* (*strerror)(zip_t*) = nullptr;
+
+  ZipLibrary() {
+    library.Resolve(discard, "zip_discard");
+    library.Resolve(error_fini, "zip_error_fini");
+    library.Resolve(error_init, "zip_error_init");
+    library.Resolve(error_set, "zip_error_set");
+    library.Resolve(error_to_data, "zip_error_to_data");
+    library.Resolve(fclose, "zip_fclose");
+    library.Resolve(file_strerror, "zip_file_strerror");
+    library.Resolve(fopen_index, "zip_fopen_index");
+    library.Resolve(fread, "zip_fread");
+    library.Resolve(get_name, "zip_get_name");
+    library.Resolve(open_from_source, "zip_open_from_source");
+    library.Resolve(source_free, "zip_source_free");
+    library.Resolve(source_function_create, "zip_source_function_create");
+    library.Resolve(source_seek_compute_offset, "zip_source_seek_compute_offset");
+    library.Resolve(stat_init, "zip_stat_init");
+    library.Resolve(strerror, "zip_strerror");
+    error = library.error();
+  }
+
+  bool ok() const { return error.empty(); }
+};
+
+const ZipLibrary& Zip() {
+  static const ZipLibrary library;
+  return library;
+}
+
 struct ZipDiscard {
-  void operator()(zip_t* z) const { zip_discard(z); }
+  void operator()(zip_t* z) const { Zip().discard(z); }
 };
 struct ZipFileClose {
-  void operator()(zip_file_t* f) const { zip_fclose(f); }
+  void operator()(zip_file_t* f) const { Zip().fclose(f); }
 };
 struct DecompressorFree {
   void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
@@ -51,9 +106,9 @@ class SourceWindow {
  public:
   SourceWindow(const ByteSource& source, uint64_t begin, uint64_t length)
       : source_(source), begin_(begin), length_(length) {
-    zip_error_init(&error_);
+    Zip().error_init(&error_);
   }
-  ~SourceWindow() { zip_error_fini(&error_); }
+  ~SourceWindow() { Zip().error_fini(&error_); }
   SourceWindow(const SourceWindow&) = delete;
   SourceWindow& operator=(const SourceWindow&) = delete;
 
@@ -70,26 +125,26 @@ class SourceWindow {
       case ZIP_SOURCE_FREE: return 0;
       case ZIP_SOURCE_STAT: {
         auto* st = static_cast<zip_stat_t*>(data);
-        zip_stat_init(st);
+        Zip().stat_init(st);
         st->size = length_;
         st->valid |= ZIP_STAT_SIZE;
         return sizeof(*st);
       }
       case ZIP_SOURCE_SEEK: {
-        zip_int64_t at = zip_source_seek_compute_offset(pos_, length_, data, len, &error_);
+        zip_int64_t at = Zip().source_seek_compute_offset(pos_, length_, data, len, &error_);
         if (at < 0) return -1;
         pos_ = uint64_t(at);
         return 0;
       }
       case ZIP_SOURCE_TELL: return zip_int64_t(pos_);
-      case ZIP_SOURCE_ERROR: return zip_error_to_data(&error_, data, len);
+      case ZIP_SOURCE_ERROR: return Zip().error_to_data(&error_, data, len);
       case ZIP_SOURCE_SUPPORTS:
         // Open, read, close, stat, error, free, seek, tell, supports: the
-        // constant, not zip_source_make_command_bitmap, whose varargs
-        // zip_library.cc would have to forward.
+        // constant, not zip_source_make_command_bitmap, whose varargs the
+        // table of libzip's entry points would have to carry.
         return ZIP_SOURCE_SUPPORTS_SEEKABLE;
       default:
-        zip_error_set(&error_, ZIP_ER_OPNOTSUPP, 0);
+        Zip().error_set(&error_, ZIP_ER_OPNOTSUPP, 0);
         return -1;
     }
   }
@@ -98,7 +153,7 @@ class SourceWindow {
     len = std::min(len, length_ - std::min(pos_, length_));
     Result<size_t> got = source_.ReadAt(begin_ + pos_, {out, size_t(len)});
     if (!got.ok()) {
-      zip_error_set(&error_, ZIP_ER_READ, EIO);
+      Zip().error_set(&error_, ZIP_ER_READ, EIO);
       return -1;
     }
     pos_ += *got;
@@ -296,50 +351,47 @@ Result<ByteBuffer> Archive::ReadWithLibzip(uint32_t index) const {
 
 Result<size_t> Archive::ReadWithLibzip(uint32_t index, std::span<char> out, bool whole) const {
   const ZipRecord& r = record(index);
-  // libzip is opened on first use (fs/zip/zip_library.h).
-  if (std::string why = ZipLibraryError(); !why.empty()) {
-    return Status::Unsupported(EntryLabel(index) + ": " + why);
-  }
+  if (!Zip().ok()) return Status::Unsupported(EntryLabel(index) + ": " + Zip().error);
   // libzip does not detect a self-extractor prefix: show it only the
   // archive proper, where its offsets are right. `window` outlives `za`,
   // which reads through it.
   uint64_t prefix = directory_.prefix_length();
   SourceWindow window(*source_, prefix, file_size() - prefix);
   zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* source = zip_source_function_create(&SourceWindow::Callback, &window, &error);
+  Zip().error_init(&error);
+  zip_source_t* source = Zip().source_function_create(&SourceWindow::Callback, &window, &error);
   if (source == nullptr) {
-    zip_error_fini(&error);
+    Zip().error_fini(&error);
     return Status::IoError(EntryLabel(index) + ": libzip cannot read the file");
   }
-  std::unique_ptr<zip_t, ZipDiscard> za(zip_open_from_source(source, ZIP_RDONLY, &error));
-  zip_error_fini(&error);
+  std::unique_ptr<zip_t, ZipDiscard> za(Zip().open_from_source(source, ZIP_RDONLY, &error));
+  Zip().error_fini(&error);
   if (!za) {
-    zip_source_free(source);
+    Zip().source_free(source);
     return Status::Corrupt(EntryLabel(index) + ": libzip cannot open the archive");
   }
   // libzip numbers entries in central-directory order, as we do; the name
   // check guards against any disagreement on what entry i is.
-  const char* name = zip_get_name(za.get(), index, ZIP_FL_ENC_RAW);
+  const char* name = Zip().get_name(za.get(), index, ZIP_FL_ENC_RAW);
   if (name == nullptr || directory_.name(r) != name) {
     return Status::Corrupt(EntryLabel(index) + ": libzip sees a different entry");
   }
-  std::unique_ptr<zip_file_t, ZipFileClose> file(zip_fopen_index(za.get(), index, 0));
+  std::unique_ptr<zip_file_t, ZipFileClose> file(Zip().fopen_index(za.get(), index, 0));
   if (!file) {
-    return Status::Unsupported(EntryLabel(index) + ": " + zip_strerror(za.get()));
+    return Status::Unsupported(EntryLabel(index) + ": " + Zip().strerror(za.get()));
   }
   out = out.first(std::min<uint64_t>(out.size(), r.uncompressed_size));
   uint64_t done = 0;
   while (done < out.size()) {
-    zip_int64_t n = zip_fread(file.get(), out.data() + done, out.size() - done);
+    zip_int64_t n = Zip().fread(file.get(), out.data() + done, out.size() - done);
     if (n < 0) {
-      return Status::Corrupt(EntryLabel(index) + ": " + zip_file_strerror(file.get()));
+      return Status::Corrupt(EntryLabel(index) + ": " + Zip().file_strerror(file.get()));
     }
     if (n == 0) return Status::Corrupt(EntryLabel(index) + ": shorter than its stated size");
     done += uint64_t(n);
   }
   char extra;
-  if (whole && zip_fread(file.get(), &extra, 1) != 0) {
+  if (whole && Zip().fread(file.get(), &extra, 1) != 0) {
     return Status::Corrupt(EntryLabel(index) + ": longer than its stated size or bad data");
   }
   return out.size();

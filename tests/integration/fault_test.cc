@@ -470,7 +470,7 @@ TEST(FaultTest, UnmountOfABusyMountFailsClearlyAndLazyDetaches) {
 
 // --- libzip missing -------------------------------------------------------
 
-// libzip is opened only when an entry needs it (fs/zip/zip_library.h).
+// libzip is opened only when an entry needs it (fs/zip/archive.cc).
 // When it cannot be loaded, that entry fails with EIO and a log line
 // naming libzip.so.4 and the loader's reason; the entries layerfs decodes
 // itself are served as usual. An empty libzip.so.4 first on the daemon's
