@@ -25,6 +25,7 @@
 
 #include "fs/lambda/stack_resolver.h"
 #include "fs/read/library_prefetch.h"
+#include "fs/read/bytecode_warm.h"
 #include "fs/read/package_libraries.h"
 #include "mount/page_push.h"
 #include "fs/union/union_view.h"
@@ -305,7 +306,8 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
   // Declared after the session: destroyed (stopped) before it goes.
   std::unique_ptr<PagePusher> pusher;
   if (options.push_siblings) {
-    pusher = std::make_unique<PagePusher>(state, se.get(), SiblingPrefetch::Options{});
+    pusher = std::make_unique<PagePusher>(state, se.get(), SiblingPrefetch::Options{},
+                                          state.resources.whole_entry_limit());
     state.pusher = pusher.get();
   }
   std::unique_ptr<PackageLibraries> package_libraries;
@@ -317,6 +319,13 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
         std::make_unique<PackageLibraries>(state.readers, state.resources, libraries);
     state.package_libraries = package_libraries.get();
   }
+  std::unique_ptr<BytecodeWarm> bytecode_warm;
+  if (options.prefetch_libraries) {
+    BytecodeWarm::Options modules;
+    modules.bytes = std::min(modules.bytes, state.resources.cache().capacity() / 8);
+    bytecode_warm = std::make_unique<BytecodeWarm>(state.readers, state.resources, modules);
+    state.bytecode_warm = bytecode_warm.get();
+  }
   std::unique_ptr<fuse_loop_config, LoopConfigDestroy> config(fuse_loop_cfg_create());
   fuse_loop_cfg_set_max_threads(config.get(), 16);
   fuse_loop_cfg_set_clone_fd(config.get(), 1);
@@ -324,8 +333,10 @@ int Serve(const MountOptions& options, MountState& state, Readiness& readiness,
   stop_merging = true;
   state.pusher = nullptr;  // no handler runs any more
   state.package_libraries = nullptr;
+  state.bytecode_warm = nullptr;
   pusher.reset();
   package_libraries.reset();
+  bytecode_warm.reset();
   control.reset();  // no swap may start while the session goes away
   readiness.Stopping();
   fuse_session_unmount(se.get());

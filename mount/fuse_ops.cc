@@ -15,6 +15,7 @@
 
 #include "mount/mount_state.h"
 #include "mount/page_push.h"
+#include "fs/read/bytecode_warm.h"
 #include "fs/read/package_libraries.h"
 #include "mount/control_channel.h"
 #include "mount/reply.h"
@@ -304,6 +305,15 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
   });
 }
 
+// The work ahead of readers that a file's first read (or push) starts:
+// its siblings' pushes and its package's libraries.
+void AfterFirstRead(MountState& state, const std::shared_ptr<const UnionView>& current,
+                    const UnionNode& node) {
+  if (state.pusher != nullptr) state.pusher->AfterFirstRead(current, node);
+  if (state.package_libraries != nullptr) state.package_libraries->AfterFirstRead(current, node);
+  if (state.bytecode_warm != nullptr) state.bytecode_warm->AfterFirstRead(current, node);
+}
+
 void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) noexcept {
   Guard(req, "read", [&] {
     MountState& state = State(req);
@@ -329,13 +339,30 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
     state.counters.bytes_served.fetch_add(got->bytes.size(), std::memory_order_relaxed);
     fuse_reply_buf(req, got->bytes.data(), got->bytes.size());
     // After the reply, so planning never delays it.
-    if (offset == 0 && (state.pusher != nullptr || state.package_libraries != nullptr)) {
-      std::shared_ptr<const UnionView> current = state.Current();  // once for both
-      if (state.pusher != nullptr) state.pusher->AfterFirstRead(current, node);
-      if (state.package_libraries != nullptr) {
-        state.package_libraries->AfterFirstRead(current, node);
-      }
+    if (offset == 0 && (state.pusher != nullptr || state.package_libraries != nullptr ||
+                        state.bytecode_warm != nullptr)) {
+      AfterFirstRead(state, state.Current(), node);
     }
+  });
+}
+
+// An ioctl of a file: layerfs supports none, and answers ENOTTY as a disk
+// file system does to a terminal's ioctl. But a process asks one right
+// after it opens a file: Python asks isatty() at each open, its imports'
+// included. With zero-message opens this is the first the daemon hears of
+// the open, so the file's bytes go to the page cache before the answer,
+// and the read that follows stays in the kernel instead of costing the
+// importer another round trip.
+void Ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int, void*, fuse_file_info*, unsigned,
+           const void*, size_t, size_t) noexcept {
+  Guard(req, "ioctl", [&] {
+    MountState& state = State(req);
+    if (state.pusher != nullptr) {
+      NodeRef ref = NodeOf(state, ino);
+      std::shared_ptr<const UnionView> current = state.Current();
+      if (state.pusher->PushOpened(current, *ref)) AfterFirstRead(state, current, *ref);
+    }
+    fuse_reply_err(req, ENOTTY);
   });
 }
 
@@ -408,6 +435,7 @@ fuse_lowlevel_ops MakeOperations() {
   ops.readdirplus = ReadDirPlus;
   ops.open = Open;
   ops.read = Read;
+  ops.ioctl = Ioctl;
   ops.release = Release;
   ops.statfs = StatFs;
   ops.getxattr = GetXattr;

@@ -32,6 +32,7 @@ namespace layerfs {
 
 class PagePusher;
 class PackageLibraries;
+class BytecodeWarm;
 
 struct MountCounters {
   std::atomic<uint64_t> lookups{0};
@@ -144,6 +145,9 @@ struct MountState {
   // Decompresses a package's libraries at its first read (null:
   // --no-prefetch); owned and set like pusher.
   PackageLibraries* package_libraries = nullptr;
+  // Decompresses a __pycache__'s compiled modules at the first read of
+  // one (null: --no-prefetch); owned and set like pusher.
+  BytecodeWarm* bytecode_warm = nullptr;
   // Whether the kernel opens files and directories without asking us
   // (FUSE_CAP_NO_OPEN_SUPPORT / NO_OPENDIR_SUPPORT); set by init, before
   // any open arrives. Opens are still served with --access-log, which must

@@ -3,7 +3,11 @@
 // that when a process reads them the kernel answers with no request to us.
 //
 // Which files: the siblings fs/read/sibling_prefetch.h plans after each
-// first read. Each is read whole through the mount's reader pool (so it
+// first read; a shared library or Node addon whole at its first read (a
+// loader maps it and touches it all over: each page it faults in would
+// otherwise be a READ while it waits), up to `library_limit` (larger
+// ones are the spill's); and a file a process asks an ioctl of, at once
+// (PushOpened). Each is read whole through the mount's reader pool (so it
 // lands in the read cache too, and a READ racing the push shares the
 // decompression) and stored at offset 0 with its exact size, so the kernel
 // never changes the file's size. A store the kernel refuses (the inode is
@@ -30,13 +34,18 @@ namespace layerfs {
 
 class PagePusher {
  public:
-  PagePusher(MountState& state, fuse_session* session, SiblingPrefetch::Options options);
+  PagePusher(MountState& state, fuse_session* session, SiblingPrefetch::Options options,
+             uint64_t library_limit);
   PagePusher(const PagePusher&) = delete;
   PagePusher& operator=(const PagePusher&) = delete;
 
   // `file` was just read for the first time; `view` is the current stack.
   // Queues the pushes of the files after it (SiblingPrefetch).
   void AfterFirstRead(const std::shared_ptr<const UnionView>& view, const UnionNode& file);
+  // `file`, of the current stack `view`, is open and about to be read (a
+  // process asked an ioctl of it): pushes it now, on the calling thread,
+  // unless it was pushed or read before. True if the kernel took it.
+  bool PushOpened(const std::shared_ptr<const UnionView>& view, const UnionNode& file);
   // The kernel was handed `dir`'s entries and their attributes.
   void Listed(const UnionNode& dir) { plan_.Listed(dir); }
 
@@ -49,10 +58,11 @@ class PagePusher {
   // the pushes reads those files itself. (A grown window plans up to 256.)
   static constexpr size_t kMaxQueued = 1024;
 
-  void PushOne(const Job& job);
+  bool PushOne(const Job& job);
 
   MountState& state_;
   fuse_session* const session_;
+  const uint64_t library_limit_;
   SiblingPrefetch plan_;
   WorkQueue<Job> queue_;  // last: its thread stops before the rest goes
 };

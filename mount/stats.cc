@@ -1,5 +1,6 @@
 #include "mount/stats.h"
 
+#include "fs/read/bytecode_warm.h"
 #include "fs/read/package_libraries.h"
 
 #include <sys/xattr.h>
@@ -76,6 +77,10 @@ std::string StatsJson(MountState& state) {
   if (state.package_libraries != nullptr) libraries = state.package_libraries->stats();
   doc["libraries_prefetched"] = libraries.libraries;
   doc["library_bytes_prefetched"] = libraries.bytes;
+  BytecodeWarm::Stats modules;
+  if (state.bytecode_warm != nullptr) modules = state.bytecode_warm->stats();
+  doc["modules_prefetched"] = modules.files;
+  doc["module_bytes_prefetched"] = modules.bytes;
   // Blocks inflated for the cache plus bytes inflated into the spill.
   doc["bytes_decompressed"] = cache.bytes_loaded + spill.bytes_inflated;
   doc["cache"] = {{"hits", cache.hits},

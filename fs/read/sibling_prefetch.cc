@@ -24,9 +24,16 @@ void SiblingPrefetch::Listed(const UnionNode& dir) {
   listed_.Set(dir);
 }
 
-bool SiblingPrefetch::WantsLocked(const UnionNode& node) const {
-  return node.type() == NodeType::kFile && node.size() > 0 &&
-         node.size() <= options_.max_file_size && (!eligible_ || eligible_(node));
+bool SiblingPrefetch::WantsLocked(const UnionNode& node, uint64_t max_size) const {
+  return node.type() == NodeType::kFile && node.size() > 0 && node.size() <= max_size &&
+         (!eligible_ || eligible_(node));
+}
+
+bool SiblingPrefetch::Claim(const UnionNode& file, uint64_t max_size) {
+  std::lock_guard lock(mu_);
+  if (planned_.Test(file) || !WantsLocked(file, max_size)) return false;
+  planned_.Set(file);
+  return true;
 }
 
 std::vector<const UnionNode*> SiblingPrefetch::Plan(const UnionNode& file) {

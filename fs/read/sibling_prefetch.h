@@ -59,6 +59,8 @@ class SiblingPrefetch {
                            std::function<bool(const UnionNode&)> eligible = nullptr)
       : options_(options), eligible_(std::move(eligible)) {}
 
+  const Options& options() const { return options_; }
+
   // The kernel was handed `dir`'s entries (readdirplus).
   void Listed(const UnionNode& dir);
 
@@ -67,8 +69,16 @@ class SiblingPrefetch {
   // marks them (and `file`) planned.
   std::vector<const UnionNode*> Plan(const UnionNode& file);
 
+  // `file` is about to be read (opened, or mapped by a loader): true if it
+  // was not planned before and is worth warming whole now (as Plan() would
+  // pick it, but no larger than `max_size`); marks it planned.
+  bool Claim(const UnionNode& file, uint64_t max_size);
+
  private:
-  bool WantsLocked(const UnionNode& node) const;
+  bool WantsLocked(const UnionNode& node) const {
+    return WantsLocked(node, options_.max_file_size);
+  }
+  bool WantsLocked(const UnionNode& node, uint64_t max_size) const;
 
   const Options options_;
   const std::function<bool(const UnionNode&)> eligible_;

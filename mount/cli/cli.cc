@@ -79,8 +79,11 @@ mount options:
                           free space there, at most 4G; 0: no spill)
   --no-prefetch           no work ahead of reads: do not spill large shared
                           libraries (.so over the whole-entry limit, local
-                          layers) at mount, and do not hand the files
-                          listed after a file just read to the page cache
+                          layers) at mount, do not decompress a package's
+                          libraries or a __pycache__'s modules at a first
+                          read, and do not hand files to the page cache
+                          (those listed after a file just read, a library
+                          at its first read, a file at an ioctl)
   --remote-timeout SECS   the longest one read of a URL layer may take,
                           retries included, before EIO (default 30)
   --aws-profile NAME      s3:// layers: the profile of the shared credentials

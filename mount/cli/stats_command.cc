@@ -58,6 +58,7 @@ Result<std::string> FormatStats(std::string_view json, const std::string& mountp
     for (const char* key : {"lookups", "negative_lookups", "opens", "reads", "bytes_served",
                             "files_pushed", "bytes_pushed", "push_failures",
                             "libraries_prefetched", "library_bytes_prefetched",
+                            "modules_prefetched", "module_bytes_prefetched",
                             "bytes_decompressed"}) {
       std::string name = key;
       std::replace(name.begin(), name.end(), '_', ' ');

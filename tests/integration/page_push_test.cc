@@ -5,10 +5,14 @@
 // still exactly what was zipped.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <termios.h>
+
+#include <cerrno>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -46,6 +50,8 @@ std::vector<Expected> PackageFiles() {
   }
   files.push_back({"pkg/g_empty.py", ""});
   files.push_back({"pkg/h_large.bin", std::string(600 << 10, 'L')});
+  files.push_back({"pkg/i_core.cpython-311-x86_64-linux-gnu.so",
+                   testing_bytes::Noise(300 << 10, 77) + std::string(700 << 10, 'S')});
   return files;
 }
 
@@ -168,6 +174,74 @@ TEST(PagePushTest, NothingIsPushedForFilesTheKernelDoesNotKnow) {
   EXPECT_EQ(stats["opens"].get<uint64_t>(), 1u) << "no sibling was decompressed";
 }
 
+// Reads `path` whole through an open descriptor, as an interpreter does.
+std::string ReadAll(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof(buf))) > 0) out.append(buf, size_t(n));
+  return out;
+}
+
+TEST(PagePushTest, AnIoctlOfAnOpenFileHandsItOverBeforeTheAnswer) {
+  LAYERFS_REQUIRE_FUSE();
+  ScratchDir tmp;
+  std::vector<Expected> files = PackageFiles();
+  Mount mount({WriteLayer(tmp, files)}, tmp / "mnt");
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  // Opened by path, never listed: Python's open of a module, then its
+  // isatty(). The push is done when the ioctl returns.
+  const Expected& f = files[5];
+  int fd = ::open((mount.path() + "/" + f.name).c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  termios tio{};
+  errno = 0;
+  EXPECT_EQ(::ioctl(fd, TCGETS, &tio), -1);
+  EXPECT_EQ(errno, ENOTTY) << "a regular file is not a terminal";
+  EXPECT_FALSE(::isatty(fd));
+  nlohmann::json stats = StatsJson(mount.path());
+  EXPECT_EQ(stats["files_pushed"].get<uint64_t>(), 1u) << stats.dump();
+  EXPECT_EQ(stats["bytes_pushed"].get<uint64_t>(), f.content.size());
+  EXPECT_TRUE(ReadAll(fd) == f.content);
+  ::close(fd);
+  EXPECT_EQ(Counter(mount.path(), "reads"), 0u) << "the read reached the daemon";
+  EXPECT_EQ(Counter(mount.path(), "files_pushed"), 1u) << "pushed twice";
+  // Too large to push: answered, and read as usual.
+  fd = ::open((mount.path() + "/pkg/h_large.bin").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_FALSE(::isatty(fd));
+  EXPECT_TRUE(ReadAll(fd) == files[21].content);
+  ::close(fd);
+  EXPECT_GT(Counter(mount.path(), "reads"), 0u);
+  EXPECT_EQ(ErrorSum(StatsJson(mount.path())), 0u);
+}
+
+TEST(PagePushTest, ALibrarysFirstReadHandsOverTheWholeLibrary) {
+  LAYERFS_REQUIRE_FUSE();
+  ScratchDir tmp;
+  std::vector<Expected> files = PackageFiles();
+  Mount mount({WriteLayer(tmp, files)}, tmp / "mnt");
+  ASSERT_TRUE(mount.ok()) << mount.result().output;
+  // A loader reads the ELF header, then maps the library and faults in
+  // pages all over it.
+  const Expected& lib = files[22];
+  int fd = ::open((mount.path() + "/" + lib.name).c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  char header[832];
+  ASSERT_EQ(::pread(fd, header, sizeof(header), 0), ssize_t(sizeof(header)));
+  ASSERT_EQ(WaitForPushes(mount.path(), 1), 1u);
+  const uint64_t reads = Counter(mount.path(), "reads");
+  void* p = ::mmap(nullptr, lib.content.size(), PROT_READ, MAP_PRIVATE, fd, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  EXPECT_TRUE(std::string(static_cast<const char*>(p), lib.content.size()) == lib.content);
+  ::munmap(p, lib.content.size());
+  ::close(fd);
+  EXPECT_EQ(Counter(mount.path(), "reads"), reads) << "a page of the library was a READ";
+  nlohmann::json stats = StatsJson(mount.path());
+  EXPECT_EQ(stats["bytes_pushed"].get<uint64_t>(), lib.content.size());
+  EXPECT_EQ(ErrorSum(stats), 0u);
+}
+
 TEST(PagePushTest, NoPrefetchPushesNothing) {
   LAYERFS_REQUIRE_FUSE();
   ScratchDir tmp;
@@ -179,10 +253,15 @@ TEST(PagePushTest, NoPrefetchPushesNothing) {
     ASSERT_TRUE(testing_files::ReadFile(mount.path() + "/" + files[size_t(i)].name) ==
                 files[size_t(i)].content);
   }
+  int fd = ::open((mount.path() + "/" + files[3].name).c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_FALSE(::isatty(fd));
+  EXPECT_TRUE(ReadAll(fd) == files[3].content);
+  ::close(fd);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   nlohmann::json stats = StatsJson(mount.path());
   EXPECT_EQ(stats["files_pushed"].get<uint64_t>(), 0u);
-  EXPECT_EQ(stats["reads"].get<uint64_t>(), 3u) << "each file is its own READ";
+  EXPECT_EQ(stats["reads"].get<uint64_t>(), 4u) << "each file is its own READ";
 }
 
 }  // namespace
