@@ -306,7 +306,7 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) noexcept {
 }
 
 // The work ahead of readers that a file's first read (or push) starts:
-// its siblings' pushes and its package's libraries.
+// its siblings' pushes, its package's libraries, its __pycache__'s modules.
 void AfterFirstRead(MountState& state, const std::shared_ptr<const UnionView>& current,
                     const UnionNode& node) {
   if (state.pusher != nullptr) state.pusher->AfterFirstRead(current, node);

@@ -1,6 +1,7 @@
 // PagePusher: hands the bytes of files no one has asked for yet to the
-// kernel's page cache (FUSE notify_store), from one background thread, so
-// that when a process reads them the kernel answers with no request to us.
+// kernel's page cache (FUSE notify_store), from one background thread (or,
+// for PushOpened, the calling one), so that when a process reads them the
+// kernel answers with no request to us.
 //
 // Which files: the siblings fs/read/sibling_prefetch.h plans after each
 // first read; a shared library or Node addon whole at its first read (a
@@ -15,8 +16,11 @@
 //
 // Ownership and threads: the daemon owns the pusher; it is created after
 // the FUSE session and destroyed before it (its WorkQueue stops and joins
-// the thread). Handlers call AfterFirstRead() and Listed() from any worker;
-// SiblingPrefetch and WorkQueue lock what they keep. Jobs pin their view,
+// the thread). Handlers call AfterFirstRead(), PushOpened() and Listed()
+// from any worker, so pushes run on the queue's thread and on workers at
+// once: they share only the reader pool and counters (each thread-safe)
+// and libfuse's notify_store (safe from any thread); SiblingPrefetch and
+// WorkQueue lock what they keep. Jobs pin their view,
 // so nodes stay valid while queued; a file of a view that is no longer
 // current is not planned.
 #pragma once
