@@ -19,19 +19,18 @@
 // until Options::bytes are planned. Each file is planned once per view.
 //
 // Thread-safety: AfterFirstRead() may be called from any thread. mu_
-// guards the sets; the WorkQueue's thread decompresses, outside it. Jobs
-// pin their view. The destructor stops and joins that thread; the pool
-// and the resources must outlive this object.
+// guards the set of directories planned; the CacheWarmer's thread
+// decompresses, outside it. The destructor stops and joins that thread;
+// the pool and the resources must outlive this object.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <vector>
 
-#include "fs/base/work_queue.h"
+#include "fs/read/cache_warmer.h"
 #include "fs/read/reader_pool.h"
 #include "fs/union/node_bits.h"
 #include "fs/union/union_view.h"
@@ -48,10 +47,7 @@ class BytecodeWarm {
     uint64_t bytes = 8ull << 20;              // planned per directory
     uint64_t max_file_size = 4ull << 20;      // larger modules are left alone
   };
-  struct Stats {
-    uint64_t files = 0;  // decompressed ahead of the interpreter
-    uint64_t bytes = 0;  // their uncompressed bytes
-  };
+  using Stats = CacheWarmer::Stats;  // modules decompressed ahead, their bytes
 
   BytecodeWarm(ReaderPool& readers, ReadResources& resources, Options options);
   BytecodeWarm(const BytecodeWarm&) = delete;
@@ -67,21 +63,12 @@ class BytecodeWarm {
   Stats stats() const;
 
  private:
-  struct Job {
-    std::shared_ptr<const UnionView> view;  // pins node
-    const UnionNode* node;
-  };
   bool Wants(const UnionNode& node, std::string_view tag) const;
-  void Decompress(const Job& job);
 
-  ReaderPool& readers_;
-  ReadResources& resources_;
   const Options options_;
-  std::atomic<uint64_t> files_{0};
-  std::atomic<uint64_t> bytes_{0};
   std::mutex mu_;
-  NodeBits dirs_;         // __pycache__ directories planned; guarded by mu_
-  WorkQueue<Job> queue_;  // last: its thread stops before the rest goes
+  NodeBits dirs_;       // __pycache__ directories planned; guarded by mu_
+  CacheWarmer warmer_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace layerfs

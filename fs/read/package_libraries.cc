@@ -1,8 +1,6 @@
 #include "fs/read/package_libraries.h"
 
 #include "fs/read/library_prefetch.h"
-#include "fs/source/open_source.h"
-#include "fs/zip/compression_method.h"
 
 namespace layerfs {
 
@@ -25,21 +23,11 @@ bool IsLoadableName(std::string_view name) {
 
 PackageLibraries::PackageLibraries(ReaderPool& readers, ReadResources& resources,
                                    Options options)
-    : readers_(readers),
-      resources_(resources),
-      options_(options),
-      queue_([this](Job& job) { Decompress(job); }) {}
+    : options_(options), warmer_(readers, resources) {}
 
 bool PackageLibraries::WantsLocked(const UnionNode& node) const {
-  if (node.type() != NodeType::kFile || node.size() == 0 ||
-      node.size() > options_.max_library_size || !IsLoadableName(node.name())) {
-    return false;
-  }
-  const Layer& layer = node.view().SourceLayer(node);
-  if (IsRemoteSource(layer.path())) return false;
-  const ZipRecord& r = layer.archive().record(node.view().RecordOf(node));
-  // A stored library is read in place: nothing to decompress.
-  return r.method != kMethodStored && !r.encrypted();
+  return node.size() <= options_.max_library_size && IsLoadableName(node.name()) &&
+         WorthWarming(node);
 }
 
 std::vector<const UnionNode*> PackageLibraries::PlanLocked(const UnionNode& package) {
@@ -83,25 +71,12 @@ std::vector<const UnionNode*> PackageLibraries::Plan(const UnionNode& file) {
 void PackageLibraries::AfterFirstRead(std::shared_ptr<const UnionView> view,
                                       const UnionNode& file) {
   if (&file.view() != view.get()) return;
-  std::vector<Job> jobs;
-  for (const UnionNode* lib : Plan(file)) jobs.push_back({view, lib});
-  queue_.Push(std::move(jobs));
-}
-
-// One byte is enough: a library's reader decompresses it whole into the
-// cache, where the loader's reads find it. A damaged entry fails here
-// silently; the loader's own read reports it.
-void PackageLibraries::Decompress(const Job& job) {
-  bool made = false;
-  Result<std::shared_ptr<FileReader>> reader =
-      readers_.Get(*job.view, *job.node, resources_, &made);
-  if (!reader.ok() || !(*reader)->ReadSlice(0, 1).ok()) return;
-  libraries_.fetch_add(1, std::memory_order_relaxed);
-  bytes_.fetch_add(job.node->size(), std::memory_order_relaxed);
+  warmer_.Warm(view, Plan(file));
 }
 
 PackageLibraries::Stats PackageLibraries::stats() const {
-  return {libraries_.load(std::memory_order_relaxed), bytes_.load(std::memory_order_relaxed)};
+  CacheWarmer::Stats warmed = warmer_.stats();
+  return {warmed.files, warmed.bytes};
 }
 
 }  // namespace layerfs

@@ -21,18 +21,17 @@
 // there. Each library is planned once per view.
 //
 // Thread-safety: AfterFirstRead() may be called from any thread. mu_
-// guards the sets; the WorkQueue's thread decompresses, outside it. Jobs
-// pin their view. The destructor stops and joins that thread; the pool
-// and the resources must outlive this object.
+// guards the sets; the CacheWarmer's thread decompresses, outside it. The
+// destructor stops and joins that thread; the pool and the resources must
+// outlive this object.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <vector>
 
-#include "fs/base/work_queue.h"
+#include "fs/read/cache_warmer.h"
 #include "fs/read/reader_pool.h"
 #include "fs/union/node_bits.h"
 #include "fs/union/union_view.h"
@@ -69,23 +68,14 @@ class PackageLibraries {
   Stats stats() const;
 
  private:
-  struct Job {
-    std::shared_ptr<const UnionView> view;  // pins node
-    const UnionNode* node;
-  };
   std::vector<const UnionNode*> PlanLocked(const UnionNode& package);
   bool WantsLocked(const UnionNode& node) const;
-  void Decompress(const Job& job);
 
-  ReaderPool& readers_;
-  ReadResources& resources_;
   const Options options_;
-  std::atomic<uint64_t> libraries_{0};
-  std::atomic<uint64_t> bytes_{0};
   std::mutex mu_;
-  NodeBits packages_;     // directories planned; guarded by mu_
-  NodeBits planned_;      // libraries planned; guarded by mu_
-  WorkQueue<Job> queue_;  // last: its thread stops before the rest goes
+  NodeBits packages_;   // directories planned; guarded by mu_
+  NodeBits planned_;    // libraries planned; guarded by mu_
+  CacheWarmer warmer_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace layerfs
