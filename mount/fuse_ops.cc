@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -347,17 +348,17 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
 }
 
 // An ioctl of a file: layerfs supports none, and answers ENOTTY as a disk
-// file system does to a terminal's ioctl. But a process asks one right
-// after it opens a file: Python asks isatty() at each open, its imports'
-// included. With zero-message opens this is the first the daemon hears of
-// the open, so the file's bytes go to the page cache before the answer,
-// and the read that follows stays in the kernel instead of costing the
-// importer another round trip.
-void Ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int, void*, fuse_file_info*, unsigned,
+// file system does to a terminal's ioctl. But isatty() (TCGETS) is asked
+// right after an open: Python asks it at each open, its imports' included.
+// With zero-message opens this is the first the daemon hears of the open,
+// so the file's bytes go to the page cache before the answer, and the
+// read that follows stays in the kernel instead of costing the importer
+// another round trip. Other ioctls (lsattr's, say) announce no read.
+void Ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void*, fuse_file_info*, unsigned,
            const void*, size_t, size_t) noexcept {
   Guard(req, "ioctl", [&] {
     MountState& state = State(req);
-    if (state.pusher != nullptr) {
+    if (cmd == TCGETS && state.pusher != nullptr) {
       NodeRef ref = NodeOf(state, ino);
       std::shared_ptr<const UnionView> current = state.Current();
       if (state.pusher->PushOpened(current, *ref)) AfterFirstRead(state, current, *ref);

@@ -7,7 +7,7 @@
 // first read; a shared library or Node addon whole at its first read (a
 // loader maps it and touches it all over: each page it faults in would
 // otherwise be a READ while it waits), up to `library_limit` (larger
-// ones are the spill's); and a file a process asks an ioctl of, at once
+// ones are the spill's); and a file a process asks isatty() of, at once
 // (PushOpened). Each is read whole through the mount's reader pool (so it
 // lands in the read cache too, and a READ racing the push shares the
 // decompression) and stored at offset 0 with its exact size, so the kernel
@@ -47,7 +47,7 @@ class PagePusher {
   // Queues the pushes of the files after it (SiblingPrefetch).
   void AfterFirstRead(const std::shared_ptr<const UnionView>& view, const UnionNode& file);
   // `file`, of the current stack `view`, is open and about to be read (a
-  // process asked an ioctl of it): pushes it now, on the calling thread,
+  // process asked isatty() of it): pushes it now, on the calling thread,
   // unless it was pushed or read before. True if the kernel took it.
   bool PushOpened(const std::shared_ptr<const UnionView>& view, const UnionNode& file);
   // The kernel was handed `dir`'s entries and their attributes.

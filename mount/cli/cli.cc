@@ -83,7 +83,7 @@ mount options:
                           libraries or a __pycache__'s modules at a first
                           read, and do not hand files to the page cache
                           (those listed after a file just read, a library
-                          at its first read, a file at an ioctl)
+                          at its first read, a file at isatty())
   --remote-timeout SECS   the longest one read of a URL layer may take,
                           retries included, before EIO (default 30)
   --aws-profile NAME      s3:// layers: the profile of the shared credentials

@@ -5,6 +5,7 @@
 // still exactly what was zipped.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -194,6 +195,10 @@ TEST(PagePushTest, AnIoctlOfAnOpenFileHandsItOverBeforeTheAnswer) {
   const Expected& f = files[5];
   int fd = ::open((mount.path() + "/" + f.name).c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
+  // lsattr's ioctl is not isatty(): it announces no read.
+  int attrs = 0;
+  EXPECT_EQ(::ioctl(fd, FS_IOC_GETFLAGS, &attrs), -1);
+  EXPECT_EQ(Counter(mount.path(), "files_pushed"), 0u);
   termios tio{};
   errno = 0;
   EXPECT_EQ(::ioctl(fd, TCGETS, &tio), -1);
